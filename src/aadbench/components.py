@@ -1,0 +1,109 @@
+"""The small contracts every dataset, extractor and detector follows.
+
+Score direction, everywhere in aadbench: a score is an *anomaly* score, higher means
+more anomalous. Detectors built on a normality measure (a log-likelihood, a density,
+a decision function) negate it.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+NORMAL, ANOMALOUS, UNKNOWN = 0, 1, -1
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One recording of a task.
+
+    ``key`` is unique within its task and stable across runs (a path relative to the
+    task's folder, say): splits are drawn over sorted keys. ``split`` is ``"train"`` or
+    ``"test"`` where the dataset fixes the split (DCASE) and ``None`` where the
+    harness draws it (the paper's hold-out). ``label`` is 0 normal, 1 anomalous,
+    -1 unknown.
+    """
+
+    key: str
+    label: int
+    path: str | None = None
+    split: str | None = None
+    domain: str = "source"
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.label not in (NORMAL, ANOMALOUS, UNKNOWN):
+            raise ValueError(f"clip {self.key!r}: label must be 0, 1 or -1, not {self.label!r}")
+        if self.split not in (None, "train", "test"):
+            raise ValueError(f"clip {self.key!r}: split must be 'train', 'test' or None, not {self.split!r}")
+        object.__setattr__(self, "attributes", MappingProxyType(dict(self.attributes)))
+
+
+@dataclass(frozen=True)
+class Task:
+    """One machine to model: a machine type and an ID (or a DCASE section)."""
+
+    machine_type: str
+    machine_id: str
+    clips: tuple[Clip, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.machine_type}/{self.machine_id}"
+
+
+class Dataset(ABC):
+    """Yields tasks of labelled clips and loads their audio."""
+
+    #: the rate :meth:`load` returns
+    sample_rate: int = 16000
+
+    @abstractmethod
+    def tasks(self) -> list[Task]:
+        """Every task of the dataset, in a stable order."""
+
+    @abstractmethod
+    def load(self, clip: Clip) -> np.ndarray:
+        """The clip's audio: mono float32 at :attr:`sample_rate`, shape ``(n_samples,)``."""
+
+    def fingerprint(self, clip: Clip) -> str:
+        """A string that changes whenever the clip's audio changes (used by caches)."""
+        return clip.path or clip.key
+
+    def config(self) -> dict[str, Any]:
+        """The parameters that define the data (stored with every result)."""
+        return {}
+
+
+class Extractor(ABC):
+    """Maps waveforms to per-clip segment features of shape ``(n_segments, dim)``."""
+
+    #: the rate the extractor expects its input at
+    sample_rate: int = 16000
+
+    @abstractmethod
+    def extract(self, waves: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """One float32 array ``(n_segments, dim)`` per waveform, in order."""
+
+    def identity(self) -> dict[str, Any]:
+        """JSON-ready parameters and weights identity, stored with every result."""
+        return {}
+
+
+class Detector(ABC):
+    """Models normal features and scores new ones (higher = more anomalous).
+
+    Follows scikit-learn's conventions: ``__init__`` stores its parameters, ``fit``
+    returns ``self`` and learned state lives in attributes ending in ``_``.
+    """
+
+    @abstractmethod
+    def fit(self, X: np.ndarray) -> "Detector":
+        """Learn the normal class from ``X`` of shape ``(n_samples, dim)``."""
+
+    @abstractmethod
+    def score(self, X: np.ndarray) -> np.ndarray:
+        """Anomaly scores of shape ``(n_samples,)``: higher = more anomalous."""

@@ -1,0 +1,1 @@
+"""The engine: plugin registry, audio input, frontend, pipeline, store and CLI."""

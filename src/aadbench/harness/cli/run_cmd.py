@@ -1,0 +1,140 @@
+"""``aadbench run``: run a grid of extractors x detectors x seeds on a dataset."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shlex
+import sys
+from typing import Any
+
+from ..params import ParameterError, apply, parse_assignments
+from ..plan import Choice, RunConfig
+from ..protocol import ProtocolConfig
+from ..registry import Registry, get_registry
+from ..store import DEFAULT_DB
+
+EPILOG = """\
+examples:
+  aadbench run --plugins resnet34,gmm
+      the paper's best pipeline on the bundled synthetic data, 5 seeds
+  aadbench run --plugins resnet18,resnet34,gmm,bgmm,iforest,ocsvm,kde --seeds 3 --weights none
+  aadbench run --plugins resnet34,gmm --set synthetic.n_normal=40 --set gmm.n_components=8
+  aadbench run --plugins resnet34,gmm --dataset mimii --set mimii.data_root=~/data/mimii
+
+Parameters of any component are set with --set NAME.PARAM=VALUE (see `aadbench list --json`
+for every parameter and default); protocol settings with --set protocol.n_test=100,
+protocol.pooling=mean|median|max, protocol.standardize=false.
+Results go to an SQLite file (--db); a job already stored is not computed again, so an
+interrupted run continues where it stopped when the same command is run again.
+"""
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("run", help="run extractors x detectors on a dataset and store the results",
+                       description="Extract features, fit detectors on normal clips, score held-out normal and "
+                                   "anomalous clips and store AUC / pAUC per machine type and ID.",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--plugins", action="append", default=[], metavar="NAMES",
+                   help="comma-separated component names of any kind, e.g. resnet34,gmm")
+    p.add_argument("--dataset", default=None, help="dataset name (default: synthetic)")
+    p.add_argument("--extractor", action="append", default=[], metavar="NAMES", help="extractor names")
+    p.add_argument("--detector", action="append", default=[], metavar="NAMES", help="detector names")
+    p.add_argument("--seeds", type=int, default=5, help="number of seeds, 0..N-1 (default 5, as the paper)")
+    p.add_argument("--machines", default=None, help="only these machine types, e.g. fan,pump")
+    p.add_argument("--set", dest="assignments", action="append", default=[], metavar="NAME.PARAM=VALUE",
+                   help="set a component or protocol parameter (repeatable)")
+    p.add_argument("--weights", default=None,
+                   help="weights for every extractor: auto (default), imagenet, none, or a checkpoint path")
+    p.add_argument("--device", default="auto", help="auto (GPU when present), cpu, cuda or cuda:N")
+    p.add_argument("--db", default=DEFAULT_DB, help=f"results database (default ./{DEFAULT_DB})")
+    p.add_argument("--fail-fast", action="store_true", help="stop at the first failing job")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(handler=run)
+
+
+def _names(values: list[str]) -> list[str]:
+    return [n.strip() for v in values for n in v.split(",") if n.strip()]
+
+
+def build_config(args: argparse.Namespace, registry: Registry) -> RunConfig:
+    chosen: dict[str, list[str]] = {"dataset": _names([args.dataset] if args.dataset else []),
+                                    "extractor": _names(args.extractor), "detector": _names(args.detector)}
+    for name in _names(args.plugins):
+        kind, _ = registry.resolve(name)
+        chosen[kind].append(name)
+    if len(chosen["dataset"]) > 1:
+        raise ParameterError(f"one dataset per run, got {', '.join(chosen['dataset'])}")
+    dataset = chosen["dataset"][0] if chosen["dataset"] else "synthetic"
+    specs = {("dataset", dataset): registry.get("dataset", dataset)}
+    for kind in ("extractor", "detector"):
+        for name in dict.fromkeys(chosen[kind]):
+            specs[(kind, name)] = registry.get(kind, name)
+    raw = parse_assignments(args.assignments)
+    protocol = _protocol(raw.pop("protocol", {}))
+    params = _params(specs, raw)
+    if args.weights is not None:
+        for (kind, name), spec in specs.items():
+            if kind == "extractor" and "weights" in spec.defaults:
+                params[(kind, name)].setdefault("weights", args.weights)
+    if args.seeds < 1:
+        raise ParameterError(f"--seeds must be at least 1, not {args.seeds}")
+    machines = _names([args.machines]) if args.machines else None
+    return RunConfig(
+        dataset=Choice(dataset, params[("dataset", dataset)]),
+        extractors=[Choice(n, params[("extractor", n)]) for (k, n) in specs if k == "extractor"],
+        detectors=[Choice(n, params[("detector", n)]) for (k, n) in specs if k == "detector"],
+        seeds=list(range(args.seeds)), machines=machines, device=args.device, protocol=protocol,
+        fail_fast=args.fail_fast)
+
+
+def _params(specs: dict, raw: dict[str, dict[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    by_name = {name: (kind, name) for (kind, name) in specs}
+    out: dict[tuple[str, str], dict[str, Any]] = {key: {} for key in specs}
+    for component, values in raw.items():
+        if component not in by_name:
+            raise ParameterError(f"--set {component}.…: {component!r} is not part of this run "
+                                 f"(components: {', '.join(by_name)}, protocol)")
+        key = by_name[component]
+        out[key] = apply(component, specs[key].defaults, values)
+    return out
+
+
+def _protocol(values: dict[str, str]) -> ProtocolConfig:
+    defaults = {f.name: f.default for f in dataclasses.fields(ProtocolConfig)}
+    typed = {**defaults, "n_test": 0}
+    converted = apply("protocol", typed, values)
+    if converted.get("n_test") == 0:
+        converted["n_test"] = None
+    return ProtocolConfig(**{**defaults, **converted})
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..pipeline import Runner
+    from ..report import auc_table, failures, results_frame
+    from ..store import ResultStore
+
+    registry = get_registry()
+    config = build_config(args, registry)
+    command = "aadbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    with ResultStore(args.db) as store:
+        report = Runner(registry, store, config, command=command, progress=not args.no_progress).run()
+        frame = results_frame(store.results(report.keys))
+    _print_summary(report, frame, auc_table, failures, args.db)
+    return 1 if report.failed else 0
+
+
+def _print_summary(report, frame, auc_table, failures, db) -> None:
+    import pandas as pd
+
+    table = auc_table(frame)
+    with pd.option_context("display.max_columns", None, "display.width", 200):
+        print(table.to_string() if not table.empty else "no successful results")
+    if not frame.empty and not frame[frame["status"] == "ok"]["pretrained"].astype(bool).all():
+        print("note: rows marked (random weights) used randomly initialised networks, not pretrained ones")
+    clips_s = report.extracted_clips / report.extract_s if report.extract_s else 0.0
+    print(f"\njobs: {report.computed} computed, {report.skipped} already stored, {report.failed} failed "
+          f"(results in {db}, run {report.run_id})")
+    print(f"time: extraction {report.extract_s:.1f} s ({report.extracted_clips} clips, {clips_s:.2f} clips/s), "
+          f"fit {report.fit_s:.1f} s, scoring {report.score_s:.1f} s")
+    for line in failures(frame):
+        print(f"FAILED {line}")

@@ -1,0 +1,137 @@
+"""The paper's image frontend, batched in torch (PROTOCOL.md §1).
+
+waveform -> log-mel (64 bands, n_fft 1024, hop 256, dB) -> 64x64 patches every 32 frames
+-> scaled to [0, 1] -> viridis RGB -> 224x224 -> ImageNet normalisation.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+SCALINGS = ("patch-minmax", "clip-minmax")
+
+
+@dataclass(frozen=True)
+class FrontendConfig:
+    """Every setting of the frontend; the paper's values are the defaults."""
+
+    sample_rate: int = 16000
+    n_fft: int = 1024
+    hop_length: int = 256
+    n_mels: int = 64
+    patch_frames: int = 64
+    patch_hop: int = 32
+    scaling: str = "patch-minmax"   # how dB values reach [0, 1]; the paper does not say
+    colormap: str = "viridis"
+    image_size: int = 224
+    interpolation: str = "bilinear"  # the paper does not say
+
+    def __post_init__(self) -> None:
+        if self.scaling not in SCALINGS:
+            raise ValueError(f"scaling {self.scaling!r} is not one of {SCALINGS}")
+        for name in ("n_fft", "hop_length", "n_mels", "patch_frames", "patch_hop", "image_size"):
+            if int(getattr(self, name)) <= 0:
+                raise ValueError(f"frontend setting {name} must be positive, not {getattr(self, name)!r}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _colormap_lut(name: str) -> torch.Tensor:
+    import matplotlib
+
+    try:
+        cmap = matplotlib.colormaps[name]
+    except KeyError:
+        raise ValueError(f"unknown colour map {name!r}; any matplotlib colour map name works") from None
+    return torch.from_numpy(cmap(np.arange(cmap.N))[:, :3].astype(np.float32))
+
+
+def _mel_filters(cfg: FrontendConfig) -> torch.Tensor:
+    import librosa
+
+    fb = librosa.filters.mel(sr=cfg.sample_rate, n_fft=cfg.n_fft, n_mels=cfg.n_mels)
+    return torch.from_numpy(fb.astype(np.float32))
+
+
+class MelFrontend(torch.nn.Module):
+    """Log-mel spectrograms, patches and the images the CNNs see."""
+
+    def __init__(self, config: FrontendConfig | None = None) -> None:
+        super().__init__()
+        self.config = cfg = config or FrontendConfig()
+        self.register_buffer("window", torch.hann_window(cfg.n_fft), persistent=False)
+        self.register_buffer("mel_fb", _mel_filters(cfg), persistent=False)
+        self.register_buffer("lut", _colormap_lut(cfg.colormap), persistent=False)
+        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
+
+    def mel_db(self, wave: torch.Tensor) -> torch.Tensor:
+        """``(..., n_samples)`` -> ``(..., n_mels, n_frames)`` power mel in dB.
+
+        Matches ``librosa.power_to_db(librosa.feature.melspectrogram(...), ref=1.0,
+        amin=1e-10, top_db=None)`` (centred frames, zero padding).
+        """
+        cfg = self.config
+        shape = wave.shape[:-1]
+        flat = wave.reshape(-1, wave.shape[-1]).float()
+        pad = cfg.n_fft // 2
+        flat = F.pad(flat.unsqueeze(1), (pad, pad), mode="constant").squeeze(1)
+        spec = torch.stft(flat, cfg.n_fft, cfg.hop_length, window=self.window, center=False,
+                          return_complex=True)
+        power = spec.real.square() + spec.imag.square()
+        mel = torch.matmul(self.mel_fb, power)
+        db = 10.0 * torch.log10(mel.clamp_min(1e-10))
+        return db.reshape(*shape, cfg.n_mels, db.shape[-1])
+
+    def patches(self, mel_db: torch.Tensor) -> torch.Tensor:
+        """``(n_mels, n_frames)`` -> ``(n_patches, n_mels, patch_frames)``.
+
+        A spectrogram shorter than one patch is repeated along time to fill it.
+        """
+        cfg = self.config
+        frames = mel_db.shape[-1]
+        if frames < cfg.patch_frames:
+            reps = -(-cfg.patch_frames // frames)
+            mel_db = mel_db.repeat(1, reps)[:, : cfg.patch_frames]
+        out = mel_db.unfold(-1, cfg.patch_frames, cfg.patch_hop)  # (n_mels, P, frames)
+        return out.permute(1, 0, 2).contiguous()
+
+    def n_patches(self, n_samples: int) -> int:
+        cfg = self.config
+        frames = 1 + n_samples // cfg.hop_length
+        return max(1, 1 + (frames - cfg.patch_frames) // cfg.patch_hop) if frames >= cfg.patch_frames else 1
+
+    def scale(self, patches: torch.Tensor) -> torch.Tensor:
+        """dB patches ``(P, n_mels, frames)`` of one clip -> values in [0, 1]."""
+        if self.config.scaling == "patch-minmax":
+            lo = patches.amin(dim=(-2, -1), keepdim=True)
+            hi = patches.amax(dim=(-2, -1), keepdim=True)
+        else:  # clip-minmax: one range for all patches of the clip
+            lo, hi = patches.min(), patches.max()
+        return (patches - lo) / (hi - lo).clamp_min(1e-6)
+
+    def images(self, unit: torch.Tensor) -> torch.Tensor:
+        """Scaled patches ``(P, n_mels, frames)`` in [0, 1] -> normalised RGB ``(P, 3, S, S)``.
+
+        Low frequencies are drawn at the bottom, as a spectrogram is usually shown.
+        """
+        cfg = self.config
+        n = self.lut.shape[0]
+        idx = (unit.flip(-2) * n).long().clamp_(0, n - 1)
+        rgb = self.lut[idx].permute(0, 3, 1, 2)  # (P, 3, n_mels, frames)
+        size = (cfg.image_size, cfg.image_size)
+        rgb = F.interpolate(rgb, size=size, mode=cfg.interpolation,
+                            align_corners=False if cfg.interpolation in ("bilinear", "bicubic") else None)
+        return (rgb - self.mean) / self.std
+
+    def clip_patches(self, wave: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """One waveform -> its scaled patches ``(P, n_mels, patch_frames)`` in [0, 1]."""
+        tensor = torch.as_tensor(wave, dtype=torch.float32, device=self.window.device)
+        return self.scale(self.patches(self.mel_db(tensor)))

@@ -1,0 +1,104 @@
+"""The two kinds of work in a grid, as plain functions: extract a task, run a detector job."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..components import Dataset, Detector, Extractor, Task
+from . import metrics
+from .audio import resample
+from .progress import bar
+from .protocol import ProtocolConfig, Split, Standardizer, pool, stack
+from .store import ClipScore
+
+log = logging.getLogger(__name__)
+
+#: clips handed to an extractor at once (its own batching works across them)
+CLIPS_PER_CALL = 8
+
+
+@dataclass
+class TaskFeatures:
+    """Per-clip segment features of one task, and what producing them cost."""
+
+    features: list[np.ndarray]
+    seconds: float
+    n_clips: int
+
+
+def extract_task(dataset: Dataset, task: Task, extractor: Extractor, *, desc: str = "",
+                 progress: bool = True) -> TaskFeatures:
+    """Load, resample and extract every clip of the task."""
+    start = time.perf_counter()
+    feats: list[np.ndarray] = []
+    clips = task.clips
+    with bar(total=len(clips), desc=desc or task.name, unit="clip", enabled=progress) as pbar:
+        for i in range(0, len(clips), CLIPS_PER_CALL):
+            chunk = clips[i: i + CLIPS_PER_CALL]
+            waves = [resample(dataset.load(c), dataset.sample_rate, extractor.sample_rate) for c in chunk]
+            out = extractor.extract(waves)
+            if len(out) != len(waves):
+                raise RuntimeError(f"extractor returned {len(out)} feature arrays for {len(waves)} clips")
+            for clip, f in zip(chunk, out):
+                _check_features(f, clip.key)
+            feats.extend(np.asarray(f, dtype=np.float32) for f in out)
+            pbar.update(len(chunk))
+    return TaskFeatures(feats, time.perf_counter() - start, len(clips))
+
+
+def _check_features(f: np.ndarray, key: str) -> None:
+    if f.ndim != 2 or f.shape[0] == 0:
+        raise RuntimeError(f"features of clip {key} have shape {f.shape}, expected (n_segments, dim)")
+    if not np.isfinite(f).all():
+        raise RuntimeError(f"features of clip {key} contain NaN or infinite values")
+
+
+@dataclass
+class Prepared:
+    """Train and test segment features of one split, standardised."""
+
+    X_train: np.ndarray
+    X_test: np.ndarray
+    owner: np.ndarray
+    split: Split
+
+
+def prepare(task_features: TaskFeatures, split: Split, protocol: ProtocolConfig) -> Prepared:
+    X_train, _ = stack(task_features.features, split.train)
+    X_test, owner = stack(task_features.features, split.test)
+    if protocol.standardize:
+        scaler = Standardizer().fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    return Prepared(X_train, X_test, owner, split)
+
+
+def detector_job(detector: Detector, prepared: Prepared, task: Task, protocol: ProtocolConfig,
+                 name: str) -> tuple[dict[str, Any], list[ClipScore]]:
+    """Fit on train, score the test segments, pool per clip and measure."""
+    t0 = time.perf_counter()
+    fitted = detector.fit(prepared.X_train)
+    if fitted is not detector and fitted is not None:
+        detector = fitted
+    t1 = time.perf_counter()
+    seg = metrics.check_scores(detector.score(prepared.X_test), f"detector {name}")
+    if seg.shape[0] != prepared.X_test.shape[0]:
+        raise RuntimeError(f"detector {name} returned {seg.shape[0]} scores for {prepared.X_test.shape[0]} rows")
+    t2 = time.perf_counter()
+    test = prepared.split.test
+    clip_scores = pool(seg, prepared.owner, len(test), protocol.pooling)
+    clips = [task.clips[i] for i in test]
+    labels = np.array([c.label for c in clips])
+    values = {"auc": metrics.auc(labels, clip_scores), "pauc": metrics.pauc(labels, clip_scores),
+              "fit_s": t1 - t0, "score_s": t2 - t1, "n_scored": len(test),
+              "n_train_segments": int(prepared.X_train.shape[0]), **prepared.split.counts(task.clips)}
+    scores = [ClipScore(c.key, c.label, float(s), c.domain) for c, s in zip(clips, clip_scores)]
+    return values, scores
+
+
+def describe_error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+

@@ -1,0 +1,87 @@
+"""A run's plan: which components with which parameters, and the keys of its jobs."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping
+
+from ..components import Task
+from ..specs import ComponentSpec
+from .protocol import ProtocolConfig
+from .registry import Registry
+from .store import job_key
+
+#: extractor parameters that do not change features (left out of job keys)
+NON_SEMANTIC = ("device", "batch_size")
+
+
+@dataclass
+class Choice:
+    """A component by name with the parameters the user overrode."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunConfig:
+    dataset: Choice
+    extractors: list[Choice]
+    detectors: list[Choice]
+    seeds: list[int] = field(default_factory=lambda: list(range(5)))
+    machines: list[str] | None = None
+    device: str = "auto"
+    protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
+    fail_fast: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["protocol"] = self.protocol.as_dict()
+        return out
+
+
+def full_params(spec: ComponentSpec, overrides: Mapping[str, Any], *, device: str | None = None,
+                seed: int | None = None) -> dict[str, Any]:
+    """Defaults + overrides; the run's device and seed fill ``device`` / ``random_state``
+    where the component has them and the user did not set them."""
+    params = {**spec.defaults, **overrides}
+    if device is not None and "device" in spec.defaults and "device" not in overrides:
+        params["device"] = device
+    if seed is not None and "random_state" in spec.defaults and "random_state" not in overrides:
+        params["random_state"] = seed
+    return params
+
+
+def create(spec: ComponentSpec, params: Mapping[str, Any]) -> Any:
+    """Build a component, naming it in any error its factory raises."""
+    try:
+        return spec.load()(**params)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{spec.kind} {spec.name!r}: {exc}") from exc
+
+
+def feature_identity(name: str, identity: Mapping[str, Any]) -> dict[str, Any]:
+    return {"name": name, **{k: v for k, v in identity.items() if k not in NON_SEMANTIC}}
+
+
+def detector_key(dataset: str, dataset_config: Mapping[str, Any], task: Task, features: Mapping[str, Any],
+                 detector: str, detector_params: Mapping[str, Any], seed: int, protocol: ProtocolConfig) -> str:
+    params = {k: v for k, v in detector_params.items() if k != "device"}
+    return job_key(dataset=dataset, dataset_config=dataset_config, task=task.name, features=features,
+                   detector=detector, detector_params=params, seed=seed, protocol=protocol.as_dict())
+
+
+def validate(config: RunConfig, registry: Registry) -> None:
+    """Fail before any work on unknown names or parameters."""
+    from .params import ParameterError
+
+    registry.get("dataset", config.dataset.name)
+    for kind, choices in (("extractor", config.extractors), ("detector", config.detectors)):
+        if not choices:
+            raise ValueError(f"no {kind} chosen: name one with --plugins or --{kind} (see `aadbench list`)")
+        for choice in choices:
+            spec = registry.get(kind, choice.name)
+            unknown = set(choice.params) - set(spec.defaults)
+            if unknown:
+                raise ParameterError(f"{kind} {choice.name} has no parameter {', '.join(sorted(unknown))}")
+    if not config.seeds:
+        raise ValueError("at least one seed is needed (--seeds N)")

@@ -1,0 +1,1 @@
+"""Bundled extractors and detectors; each subpackage is a pluggy plugin."""

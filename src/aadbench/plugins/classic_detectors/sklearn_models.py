@@ -1,0 +1,97 @@
+"""scikit-learn detectors behind aadbench's contract (higher score = more anomalous)."""
+from __future__ import annotations
+
+from abc import abstractmethod
+
+import numpy as np
+
+from ...components import Detector
+
+
+def as_float64(X: np.ndarray, who: str) -> np.ndarray:
+    """2-D float64 copy, with a clear error for the wrong shape or non-finite values."""
+    arr = np.asarray(X, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[0] == 0:
+        raise ValueError(f"{who}: expected features of shape (n_samples, dim), got {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{who}: features contain NaN or infinite values")
+    return arr
+
+
+class _Mixture(Detector):
+    """GaussianMixture-like models fitted in float64 (float32 fails with 80 diagonal components)."""
+
+    def __init__(self, n_components: int = 80, covariance_type: str = "diag", init_params: str = "kmeans",
+                 max_iter: int = 150, reg_covar: float = 1e-6, random_state: int = 0) -> None:
+        self.n_components, self.covariance_type, self.init_params = n_components, covariance_type, init_params
+        self.max_iter, self.reg_covar, self.random_state = max_iter, reg_covar, random_state
+
+    cli_name = "gmm"
+
+    @abstractmethod
+    def _model(self):
+        """The unfitted scikit-learn estimator."""
+
+    def fit(self, X: np.ndarray) -> "_Mixture":
+        X = as_float64(X, type(self).__name__)
+        if X.shape[0] < self.n_components:
+            raise ValueError(
+                f"{type(self).__name__}: {X.shape[0]} training features for {self.n_components} components; "
+                f"lower n_components (e.g. --set {self.cli_name}.n_components={max(1, X.shape[0] // 4)}) "
+                f"or train on more clips")
+        self.model_ = self._model().fit(X)
+        return self
+
+    def score(self, X: np.ndarray) -> np.ndarray:
+        return -self.model_.score_samples(as_float64(X, type(self).__name__))
+
+
+class GMM(_Mixture):
+    cli_name = "gmm"
+
+    def _model(self):
+        from sklearn.mixture import GaussianMixture
+
+        return GaussianMixture(n_components=self.n_components, covariance_type=self.covariance_type,
+                               init_params=self.init_params, max_iter=self.max_iter,
+                               reg_covar=self.reg_covar, random_state=self.random_state)
+
+
+class BayesianGMM(_Mixture):
+    cli_name = "bgmm"
+
+    def _model(self):
+        from sklearn.mixture import BayesianGaussianMixture
+
+        return BayesianGaussianMixture(n_components=self.n_components, covariance_type=self.covariance_type,
+                                       init_params=self.init_params, max_iter=self.max_iter,
+                                       reg_covar=self.reg_covar, random_state=self.random_state)
+
+
+class IForest(Detector):
+    def __init__(self, n_estimators: int = 128, random_state: int = 0) -> None:
+        self.n_estimators, self.random_state = n_estimators, random_state
+
+    def fit(self, X: np.ndarray) -> "IForest":
+        from sklearn.ensemble import IsolationForest
+
+        self.model_ = IsolationForest(n_estimators=self.n_estimators, random_state=self.random_state)
+        self.model_.fit(as_float64(X, "IForest"))
+        return self
+
+    def score(self, X: np.ndarray) -> np.ndarray:
+        return -self.model_.score_samples(as_float64(X, "IForest"))
+
+
+class OCSVM(Detector):
+    def __init__(self, nu: float = 1e-4, kernel: str = "rbf", gamma: str | float = "scale") -> None:
+        self.nu, self.kernel, self.gamma = nu, kernel, gamma
+
+    def fit(self, X: np.ndarray) -> "OCSVM":
+        from sklearn.svm import OneClassSVM
+
+        self.model_ = OneClassSVM(nu=self.nu, kernel=self.kernel, gamma=self.gamma).fit(as_float64(X, "OCSVM"))
+        return self
+
+    def score(self, X: np.ndarray) -> np.ndarray:
+        return -self.model_.decision_function(as_float64(X, "OCSVM"))

@@ -213,7 +213,7 @@ def _slider_id(rng) -> dict:
     return dict(period=rng.uniform(1.0, 2.0), travel=rng.uniform(0.55, 0.8),
                 motor=rng.uniform(250, 900), res=_random_res(rng, 3, 400, 4000),
                 modes=_random_modes(rng, 3, 600, 5000, 0.004, 0.03),
-                imp_db=rng.uniform(2, 10), asym=rng.uniform(0.5, 1.0), var=rng.uniform(0.5, 1.5))
+                imp_db=rng.uniform(8, 14), asym=rng.uniform(0.5, 1.0), var=rng.uniform(0.5, 1.5))
 
 
 def _strokes(rng, p: dict, dur: float, kind, sev: float):
@@ -255,7 +255,7 @@ def _slider(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
     move = _noise(rng, n, sr, lambda f: 0.2 + _peaks(f, res) / (1.0 + f / 2000.0))
     motor = _tones(rng, p["motor"] * (1.0 + 0.003 * v * rng.standard_normal()) * t, [1, 2], [1.0, 0.3],
                    p["motor"], sr)
-    sig = (move + 0.5 * motor) * env + impacts * 0.3
+    sig = (move + 0.5 * motor) * env + impacts
     if kind == "rubbing":
         rub = _noise(rng, n, sr, _band(2500, 7000)) * env
         sig += rub * _db(-28 + 22 * sev)
@@ -268,7 +268,7 @@ def _valve_id(rng) -> dict:
     gaps = rng.uniform(0.5, 1.5, k)
     return dict(cycle=rng.uniform(0.8, 2.5), offs=np.cumsum(gaps) / gaps.sum() - gaps[0] / gaps.sum(),
                 amps=rng.uniform(0.4, 1.0, k), open=_random_modes(rng, 3, 1000, 6000, 0.002, 0.02),
-                close=_random_modes(rng, 3, 700, 5000, 0.003, 0.03), hiss_db=rng.uniform(-24, -14),
+                close=_random_modes(rng, 3, 700, 5000, 0.003, 0.03), hiss_db=rng.uniform(-40, -30),
                 var=rng.uniform(0.5, 1.5))
 
 
@@ -309,18 +309,24 @@ def _valve(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
     if kind == "leak":
         gate = np.maximum(gate, 0.3 * sev)
     hiss = _noise(rng, n, sr, _band(1000, 6000)) * gate
-    return sig + hiss * _db(p["hiss_db"]) * 3.0
+    return sig + hiss * _db(p["hiss_db"])
 
 
 # ----------------------------------------------------------------------------- background
-def _background(rng, n: int, sr: int) -> np.ndarray:
+def _site_id(rng) -> dict:
+    """Per-ID recording site: background colour, mains hum and clatter rate."""
+    return dict(expo=rng.uniform(0.9, 1.9), line=float(rng.choice([50.0, 60.0])),
+                hum=rng.uniform(0.0, 0.3, 4) / np.arange(1, 5), clatter=rng.uniform(0.1, 0.5))
+
+
+def _background(site: dict, rng, n: int, sr: int) -> np.ndarray:
     """Factory noise: pink/brown-ish noise, mains hum and occasional clatter."""
-    expo = rng.uniform(0.8, 2.0)
+    expo = site["expo"] + 0.05 * rng.standard_normal()
     x = _noise(rng, n, sr, lambda f: np.maximum(f, 15.0) ** (-expo / 2.0))
-    t = np.arange(n) / sr
-    line = rng.choice([50.0, 60.0]) * (1.0 + 0.002 * rng.standard_normal())
-    x += _tones(rng, line * t, [1, 2, 3, 4], rng.uniform(0.0, 0.3, 4) / np.arange(1, 5), line, sr)
-    for _ in range(rng.poisson(0.3 * n / sr)):
+    line = site["line"] * (1.0 + 0.002 * rng.standard_normal())
+    hum = site["hum"] * _db(2.0 * rng.standard_normal(4))
+    x += _tones(rng, line * np.arange(n) / sr, [1, 2, 3, 4], hum, line, sr)
+    for _ in range(rng.poisson(site["clatter"] * n / sr)):
         modes = _random_modes(rng, 3, 300, min(5000, 0.4 * sr), 0.01, 0.08)
         _add_events(x, _click(modes, sr, 0.3), [rng.uniform(0, n / sr)], [rng.uniform(1, 5)], sr)
     return x
@@ -360,6 +366,7 @@ def generate_clip(machine_type: str, machine_id: str, label: int, index: int, *,
     sr = int(sample_rate)
     params = _ID_PARAMS[machine_type](
         np.random.default_rng(np.random.SeedSequence([_ID_SALT, type_index, id_num])))
+    site = _site_id(np.random.default_rng(np.random.SeedSequence([_ID_SALT, type_index, id_num, 1])))
     rng = np.random.default_rng(np.random.SeedSequence([seed, type_index, id_num, label, index]))
     kind, severity = None, 0.0
     if label:
@@ -367,7 +374,7 @@ def generate_clip(machine_type: str, machine_id: str, label: int, index: int, *,
         kind = kinds[(index + seed + id_num) % len(kinds)]
         severity = float(rng.uniform(*SEVERITY_RANGE))
     sig = _RENDER[machine_type](params, rng, n, sr, kind, severity)
-    bg = _background(rng, n, sr)
+    bg = _background(site, rng, n, sr)
     gain = np.sqrt(np.mean(sig ** 2) / (np.mean(bg ** 2) * 10.0 ** (snr_db / 10.0) + 1e-30))
     x = sig + gain * bg
     peak = float(np.max(np.abs(x)))

@@ -24,7 +24,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ....datasets.synthetic.writer import write_mimii_tree
+    from ...datasets.synthetic.writer import write_mimii_tree
 
     spec = get_registry().get("dataset", "synthetic")
     raw = parse_assignments(args.assignments)

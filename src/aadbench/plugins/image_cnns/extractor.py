@@ -45,14 +45,18 @@ class _SqueezeNetPooled(torch.nn.Module):
         return torch.flatten(F.adaptive_avg_pool2d(self.features(x), 2), 1)
 
 
-def build_network(arch: str, state: dict | None, init_seed: int = 0) -> torch.nn.Module:
-    """The torchvision model with ``state`` loaded (random init under ``init_seed`` if None)."""
+def build_network_unwrapped(arch: str, init_seed: int = 0) -> torch.nn.Module:
+    """The plain torchvision model, randomly initialised under ``init_seed``."""
     import torchvision.models as tvm
 
-    ctor_name, _ = ARCHS[arch]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(init_seed)
-        net = getattr(tvm, ctor_name)(weights=None)
+        return getattr(tvm, ARCHS[arch][0])(weights=None)
+
+
+def build_network(arch: str, state: dict | None, init_seed: int = 0) -> torch.nn.Module:
+    """The feature network: torchvision's model with ``state`` loaded, cut at the paper's layer."""
+    net = build_network_unwrapped(arch, init_seed)
     if state is not None:
         net.load_state_dict(state)
     if arch.startswith("resnet"):

@@ -1,0 +1,81 @@
+"""``aadbench run``, ``list`` and ``synth`` end to end on tiny synthetic data."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from aadbench.harness.cli import main
+from aadbench.harness.store import ResultStore
+
+TINY = ["--set", "synthetic.machines=fan", "--set", "synthetic.ids=id_00,id_02", "--set", "synthetic.n_normal=6",
+        "--set", "synthetic.n_anomalous=3", "--set", "synthetic.duration=2", "--weights", "none", "--no-progress"]
+
+
+def _run(capsys, *args):
+    code = main(["run", *args, *TINY])
+    return code, capsys.readouterr()
+
+
+def test_run_prints_auc_per_machine_and_a_rerun_computes_nothing(tmp_path, capsys):
+    db = str(tmp_path / "r.sqlite")
+    code, out = _run(capsys, "--plugins", "squeezenet1_1,gmm,iforest", "--set", "gmm.n_components=2",
+                     "--seeds", "2", "--db", db)
+    assert code == 0, out.err
+    assert "fan/id_00" in out.out and "fan/id_02" in out.out
+    assert "squeezenet1_1 + gmm (random weights)" in out.out
+    assert "8 computed, 0 already stored" in out.out
+    with ResultStore(db, readonly=True) as store:
+        rows = store.results()
+        assert len(rows) == 8 and all(0 <= r["auc"] <= 1 and r["pretrained"] == 0 for r in rows)
+        assert {(r["n_train"], r["n_test_normal"], r["n_test_anomalous"]) for r in rows} == {(3, 3, 3)}
+        assert all(r["extract_s"] > 0 and r["fit_s"] >= 0 for r in rows)
+        assert len(store.clip_scores(rows[0]["job_key"])) == 6
+        (run,) = store.runs()
+        assert "torch" in run["versions"] and run["status"] == "finished"
+    code, out = _run(capsys, "--plugins", "squeezenet1_1,gmm,iforest", "--set", "gmm.n_components=2",
+                     "--seeds", "2", "--db", db)
+    assert "0 computed, 8 already stored" in out.out and "extraction 0.0 s (0 clips" in out.out
+
+
+def test_a_failing_job_is_stored_and_the_grid_goes_on(tmp_path, capsys):
+    db = str(tmp_path / "r.sqlite")
+    code, out = _run(capsys, "--plugins", "squeezenet1_1,gmm,iforest", "--seeds", "1", "--db", db)
+    assert code == 1
+    assert "FAILED squeezenet1_1 + gmm on fan/id_00" in out.out and "n_components" in out.out
+    with ResultStore(db, readonly=True) as store:
+        assert sorted(r["status"] for r in store.results()) == ["failed", "failed", "ok", "ok"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--plugins", "resnet34,gmn"], "did you mean 'gmm'"),
+    (["--plugins", "resnet34,gmm", "--set", "gmm.n_comp=3"], "gmm has no parameter n_comp"),
+    (["--plugins", "resnet34,gmm", "--set", "kde.bandwidth=1"], "'kde' is not part of this run"),
+    (["--plugins", "resnet34,gmm", "--machines", "drill"], "the dataset has fan"),
+    (["--plugins", "gmm"], "no extractor chosen"),
+])
+def test_bad_input_gets_a_clear_error(tmp_path, capsys, args, message):
+    code = main(["run", *args, "--db", str(tmp_path / "r.sqlite"), "--no-progress"])
+    assert code == 2 and message in capsys.readouterr().err
+
+
+def test_synth_writes_the_mimii_layout_with_the_generated_audio(tmp_path, capsys):
+    from aadbench.testing import tiny_synthetic
+
+    out = tmp_path / "mimii"
+    assert main(["synth", str(out), "--machines", "fan", "--set", "synthetic.ids=id_04", "--set",
+                 "synthetic.n_normal=3", "--set", "synthetic.n_anomalous=2", "--set", "synthetic.duration=1",
+                 "--no-progress"]) == 0
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.wav"))
+    assert files == ["fan/id_04/abnormal/00000000.wav", "fan/id_04/abnormal/00000001.wav",
+                     "fan/id_04/normal/00000000.wav", "fan/id_04/normal/00000001.wav", "fan/id_04/normal/00000002.wav"]
+    data, sr = sf.read(out / "fan/id_04/abnormal/00000001.wav", dtype="float32")
+    ds = tiny_synthetic(ids=["id_04"], n_normal=3, n_anomalous=2, duration=1.0)
+    clip = next(c for c in ds.tasks()[0].clips if c.key == "abnormal/00000001.wav")
+    assert sr == 16000 and np.abs(data - ds.load(clip)).max() <= 1 / 32768 + 1e-7
+
+
+def test_python_dash_m_and_help():
+    out = subprocess.run([sys.executable, "-m", "aadbench", "run", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "--plugins" in out.stdout and "examples:" in out.stdout

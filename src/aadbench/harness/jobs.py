@@ -64,16 +64,17 @@ class Prepared:
     X_train: np.ndarray
     X_test: np.ndarray
     owner: np.ndarray
+    train_owner: np.ndarray
     split: Split
 
 
 def prepare(task_features: TaskFeatures, split: Split, protocol: ProtocolConfig) -> Prepared:
-    X_train, _ = stack(task_features.features, split.train)
+    X_train, train_owner = stack(task_features.features, split.train)
     X_test, owner = stack(task_features.features, split.test)
     if protocol.standardize:
         scaler = Standardizer().fit(X_train)
         X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-    return Prepared(X_train, X_test, owner, split)
+    return Prepared(X_train, X_test, owner, train_owner, split)
 
 
 def detector_job(detector: Detector, prepared: Prepared, task: Task, protocol: ProtocolConfig,
@@ -95,8 +96,21 @@ def detector_job(detector: Detector, prepared: Prepared, task: Task, protocol: P
     values = {"auc": metrics.auc(labels, clip_scores), "pauc": metrics.pauc(labels, clip_scores),
               "fit_s": t1 - t0, "score_s": t2 - t1, "n_scored": len(test),
               "n_train_segments": int(prepared.X_train.shape[0]), **prepared.split.counts(task.clips)}
+    extra = metrics.domain_metrics(labels, clip_scores, [c.domain for c in clips])
+    if protocol.threshold_quantile:
+        extra.update(_decision(detector, prepared, protocol, labels, clip_scores, name))
+    values["metrics"] = extra
     scores = [ClipScore(c.key, c.label, float(s), c.domain) for c, s in zip(clips, clip_scores)]
     return values, scores
+
+
+def _decision(detector: Detector, prepared: Prepared, protocol: ProtocolConfig, labels: np.ndarray,
+              clip_scores: np.ndarray, name: str) -> dict[str, float]:
+    """Precision / recall / F1 at the gamma-quantile threshold of the training clip scores."""
+    train_seg = metrics.check_scores(detector.score(prepared.X_train), f"detector {name} (training data)")
+    train_clips = pool(train_seg, prepared.train_owner, len(prepared.split.train), protocol.pooling)
+    threshold = metrics.gamma_threshold(train_clips, protocol.threshold_quantile)
+    return metrics.decision_metrics(labels, clip_scores, threshold)
 
 
 def describe_error(exc: BaseException) -> str:

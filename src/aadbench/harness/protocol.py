@@ -13,16 +13,23 @@ POOLINGS = ("mean", "median", "max")
 
 @dataclass(frozen=True)
 class ProtocolConfig:
-    """``n_test`` None means min(max_test, anomalous clips, half the normal clips)."""
+    """``n_test`` None means min(max_test, anomalous clips, half the normal clips).
+
+    ``threshold_quantile``: the quantile of the gamma law fitted to the training clip
+    scores used as decision threshold for precision / recall / F1 (0 = no threshold).
+    """
 
     n_test: int | None = None
     max_test: int = 150
     standardize: bool = True
     pooling: str = "mean"
+    threshold_quantile: float = 0.9
 
     def __post_init__(self) -> None:
         if self.pooling not in POOLINGS:
             raise ValueError(f"pooling {self.pooling!r} is not one of {', '.join(POOLINGS)}")
+        if not 0.0 <= self.threshold_quantile < 1.0:
+            raise ValueError(f"threshold_quantile must be in [0, 1), not {self.threshold_quantile}")
         if self.n_test is not None and self.n_test < 1:
             raise ValueError(f"n_test must be at least 1, not {self.n_test}")
 

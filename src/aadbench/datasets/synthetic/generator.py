@@ -113,12 +113,24 @@ def _click(modes: np.ndarray, sr: int, dur: float = 0.15) -> np.ndarray:
     return out / (np.max(np.abs(out)) + 1e-12)
 
 
+def _jitter_modes(rng, modes: np.ndarray, v: float) -> np.ndarray:
+    """Per-clip variation of damped modes (mounting, temperature)."""
+    k = len(modes)
+    return modes * np.column_stack([1.0 + 0.005 * v * rng.standard_normal(k), np.ones(k),
+                                    1.0 + 0.1 * v * rng.standard_normal(k)])
+
+
 def _add_events(buf: np.ndarray, template: np.ndarray, times, amps, sr: int) -> None:
     for t0, a in zip(times, amps):
         i = int(round(t0 * sr))
         lo, hi = max(i, 0), min(i + template.size, buf.size)
         if hi > lo:
             buf[lo:hi] += a * template[lo - i:hi - i]
+
+
+def _variability(rng) -> float:
+    """Per-ID scale of clip-to-clip variation: erratic machines hide subtle faults."""
+    return float(np.exp(rng.uniform(np.log(0.3), np.log(4.0))))
 
 
 def _sign(rng) -> float:
@@ -139,7 +151,7 @@ def _rotation(rng, p: dict, n: int, sr: int, kind, sev: float):
     v, t = p["var"], np.arange(n) / sr
     speed = 1.0 + 0.003 * v * rng.standard_normal()
     if kind == "speed_shift":
-        speed *= 1.0 + _sign(rng) * 0.08 * sev
+        speed *= 1.0 + _sign(rng) * p.get("shift", 0.08) * sev
     f0 = p["shaft"] * speed * (1.0 + 0.002 * v * _smooth(rng, n, sr, 1.0))
     if kind == "speed_modulation":
         f0 *= 1.0 + 0.06 * sev * _sin(rng.uniform(0.3, 2.0) * t + rng.uniform(0.0, 1.0))
@@ -148,9 +160,9 @@ def _rotation(rng, p: dict, n: int, sr: int, kind, sev: float):
 
 # ----------------------------------------------------------------------------- fan
 def _fan_id(rng) -> dict:
-    return dict(shaft=rng.uniform(14, 28), blades=int(rng.integers(5, 10)),
+    return dict(shaft=rng.uniform(14, 28), blades=int(rng.integers(5, 10)), shift=0.05,
                 amps=rng.uniform(0.3, 1.0, 6) / np.arange(1, 7), res=_random_res(rng, 4, 250, 5000),
-                corner=rng.uniform(150, 800), tone_db=rng.uniform(-6, 0), var=rng.uniform(0.5, 1.5))
+                corner=rng.uniform(150, 800), tone_db=rng.uniform(-6, 0), var=_variability(rng))
 
 
 def _fan(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
@@ -159,50 +171,53 @@ def _fan(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
     amps = p["amps"] * _db(v * rng.standard_normal(6))
     tone = _tones(rng, cyc, p["blades"] * np.arange(1, 7), amps, f0.max(), sr)
     tone += 0.05 * _sin(cyc - np.floor(cyc))  # residual imbalance at shaft rate
+    tone *= _db(p["tone_db"] + v * rng.standard_normal()) / _rms(tone)
     if kind == "extra_harmonic":
         ratio = p["blades"] * rng.uniform(1.3, 2.7)
-        tone += _tones(rng, cyc, [ratio], [amps[0] * _db(-20 + 26 * sev)], f0.max(), sr)
+        tone += _tones(rng, cyc, [ratio], [_rms(tone) * _db(-20 + 24 * sev)], f0.max(), sr)
     res = p["res"].copy()
     res[:, 2] *= _db(v * rng.standard_normal(len(res)))
     if kind == "resonance_change":
-        res[rng.integers(len(res)), 0] *= 1.0 + _sign(rng) * 0.3 * sev
+        res[rng.integers(len(res)), 0] *= 1.0 + _sign(rng) * 0.2 * sev
     corner = p["corner"]
     broad = _noise(rng, n, sr, lambda f: (1.0 + _peaks(f, res)) / (1.0 + f / corner))
-    sig = tone / _rms(tone) * _db(p["tone_db"] + v * rng.standard_normal()) + broad
+    sig = tone + broad
     if kind == "rubbing":
         rub = _noise(rng, n, sr, _band(2000, 6000)) * (0.5 + 0.5 * _sin(cyc - np.floor(cyc))) ** 4
-        sig += rub / _rms(rub) * _db(-24 + 20 * sev) * _rms(sig)
+        sig += rub / _rms(rub) * _db(-30 + 24 * sev) * _rms(sig)
     if kind == "amplitude_modulation":
-        sig = _modulate(rng, sig, sr, 0.5 * sev)
+        sig = _modulate(rng, sig, sr, 0.4 * sev)
     return sig
 
 
 # ----------------------------------------------------------------------------- pump
 def _pump_id(rng) -> dict:
     return dict(shaft=rng.uniform(24, 49), vanes=int(rng.integers(5, 8)),
-                amps=rng.uniform(0.2, 1.0, 8) / np.sqrt(np.arange(1, 9)),
-                vane_amp=rng.uniform(0.3, 1.0), res=_random_res(rng, 3, 80, 1500),
+                amps=rng.uniform(0.2, 1.0, 12) / np.sqrt(np.arange(1, 13)),
+                vane_amps=rng.uniform(0.2, 0.6, 3), res=_random_res(rng, 3, 80, 1500),
                 corner=rng.uniform(60, 250), pulse=rng.uniform(0.7, 3.0),
-                depth=rng.uniform(0.2, 0.5), tone_db=rng.uniform(-8, -2), var=rng.uniform(0.5, 1.5))
+                depth=rng.uniform(0.2, 0.5), tone_db=rng.uniform(-2, 4), var=_variability(rng))
 
 
 def _pump(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
     v, t = p["var"], np.arange(n) / sr
     f0, cyc = _rotation(rng, p, n, sr, kind, sev)
-    amps = np.append(p["amps"], p["vane_amp"] * p["amps"][0]) * _db(v * rng.standard_normal(9))
-    tone = _tones(rng, cyc, np.append(np.arange(1, 9), p["vanes"]), amps, f0.max(), sr)
+    amps = np.append(p["amps"], p["vane_amps"]) * _db(v * rng.standard_normal(15))
+    tone = _tones(rng, cyc, np.append(np.arange(1, 13), p["vanes"] * np.arange(1, 4)), amps,
+                  f0.max(), sr)
+    tone *= _db(p["tone_db"] + v * rng.standard_normal()) / _rms(tone)
     if kind == "extra_harmonic":
-        ratio = rng.integers(1, 6) + 0.5  # half-order harmonic (looseness)
-        tone += _tones(rng, cyc, [ratio], [amps[0] * _db(-18 + 26 * sev)], f0.max(), sr)
+        ratio = rng.integers(3, 12) + 0.5  # half-order harmonic (looseness)
+        tone += _tones(rng, cyc, [ratio], [_rms(tone) * _db(-18 + 24 * sev)], f0.max(), sr)
     res, corner = p["res"], p["corner"]
     fluid = _noise(rng, n, sr, lambda f: (1.0 + _peaks(f, res)) / (1.0 + (f / corner) ** 1.5))
     rate = p["pulse"] * (1.0 + 0.01 * v * rng.standard_normal())
     depth = p["depth"] * (1.0 + 0.05 * v * rng.standard_normal())
     fluid *= 1.0 + depth * _sin(rate * t + rng.uniform(0.0, 1.0))
-    sig = tone / _rms(tone) * _db(p["tone_db"] + v * rng.standard_normal()) + fluid
+    sig = tone + fluid
     if kind == "grinding":
         grit = _noise(rng, n, sr, _band(1500, 5000)) * np.abs(_smooth(rng, n, sr, 40.0)) ** 3
-        sig += grit / _rms(grit) * _db(-30 + 24 * sev) * _rms(sig)
+        sig += grit / _rms(grit) * _db(-40 + 34 * sev) * _rms(sig)
     if kind == "amplitude_modulation":
         sig = _modulate(rng, sig, sr, 0.6 * sev)
     return sig
@@ -213,31 +228,38 @@ def _slider_id(rng) -> dict:
     return dict(period=rng.uniform(1.0, 2.0), travel=rng.uniform(0.55, 0.8),
                 motor=rng.uniform(250, 900), res=_random_res(rng, 3, 400, 4000),
                 modes=_random_modes(rng, 3, 600, 5000, 0.004, 0.03),
-                imp_db=rng.uniform(8, 14), asym=rng.uniform(0.5, 1.0), var=rng.uniform(0.5, 1.5))
+                imp_db=rng.uniform(8, 14), asym=rng.uniform(0.5, 1.0), var=_variability(rng))
 
 
 def _strokes(rng, p: dict, dur: float, kind, sev: float):
-    """Start times and durations of the half-strokes covering the clip."""
+    """Start times, durations and relative speeds of the half-strokes covering the clip."""
     v, half = p["var"], 0.5 * p["period"] * (1.0 + 0.01 * p["var"] * rng.standard_normal())
     count = int(dur / half) + 3
-    spread = 0.3 * sev if kind == "speed_modulation" else 0.005 * v
+    spread = 0.12 * sev if kind == "speed_modulation" else 0.01 * v
     halves = half * np.clip(1.0 + spread * rng.standard_normal(count), 0.5, 1.5)
     starts = rng.uniform(-half, 0.0) + np.concatenate([[0.0], np.cumsum(halves[:-1])])
-    return starts, halves
+    return starts, halves, p["period"] * 0.5 / halves
+
+
+def _slider_motion(rng, p: dict, n: int, sr: int, kind, sev: float):
+    """Movement envelope, speed curve, impact times and impact amplitudes."""
+    v, t = p["var"], np.arange(n) / sr
+    starts, halves, speeds = _strokes(rng, p, n / sr, kind, sev)
+    moves = p["travel"] * halves
+    env, spd = np.zeros(n), np.ones(n)
+    for s, d, u in zip(starts, moves, speeds):
+        a, b = max(int(s * sr), 0), min(int((s + d) * sr), n)
+        if b > a:
+            gain = u ** 1.5 * (1.0 + 0.05 * v * rng.standard_normal())
+            env[a:b] = _sin(0.5 * (t[a:b] - s) / d) ** 2 * gain
+            spd[a:b] = u
+    times = starts + moves + 0.002 * v * rng.standard_normal(len(starts))
+    amps = np.where(np.arange(len(times)) % 2, p["asym"], 1.0) * speeds ** 2
+    return env, spd, times, amps * (1.0 + 0.1 * v * rng.standard_normal(len(times)))
 
 
 def _slider(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
-    v, t = p["var"], np.arange(n) / sr
-    starts, halves = _strokes(rng, p, n / sr, kind, sev)
-    moves = p["travel"] * halves
-    env = np.zeros(n)
-    for s, d in zip(starts, moves):
-        a, b = max(int(s * sr), 0), min(int((s + d) * sr), n)
-        if b > a:
-            env[a:b] = _sin(0.5 * (t[a:b] - s) / d) ** 2 * (1.0 + 0.05 * v * rng.standard_normal())
-    times = starts + moves + 0.002 * v * rng.standard_normal(len(starts))
-    amps = np.where(np.arange(len(times)) % 2, p["asym"], 1.0)
-    amps = amps * (1.0 + 0.1 * v * rng.standard_normal(len(times)))
+    env, spd, times, amps = _slider_motion(rng, p, n, sr, kind, sev)
     visible = np.flatnonzero((times > 0) & (times < n / sr))
     if kind == "missing_impact" and visible.size:
         drop = rng.choice(visible, max(1, round(0.8 * sev * visible.size)), replace=False)
@@ -246,15 +268,15 @@ def _slider(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
         k = max(1, round(0.8 * sev * max(visible.size, 1)))
         times = np.append(times, rng.uniform(0, n / sr, k))
         amps = np.append(amps, (0.2 + 0.6 * sev) * np.ones(k))
-    modes = p["modes"].copy()
+    modes = _jitter_modes(rng, p["modes"], p["var"])
     if kind == "resonance_change":
-        modes[:, 0] *= 1.0 + _sign(rng) * 0.3 * sev
+        modes[:, 0] *= 1.0 + _sign(rng) * 0.06 * sev
     impacts = np.zeros(n)
     _add_events(impacts, _click(modes, sr), times, amps * _db(p["imp_db"]), sr)
     res = p["res"]
     move = _noise(rng, n, sr, lambda f: 0.2 + _peaks(f, res) / (1.0 + f / 2000.0))
-    motor = _tones(rng, p["motor"] * (1.0 + 0.003 * v * rng.standard_normal()) * t, [1, 2], [1.0, 0.3],
-                   p["motor"], sr)
+    f_motor = p["motor"] * (1.0 + 0.003 * p["var"] * rng.standard_normal()) * spd
+    motor = _tones(rng, np.cumsum(f_motor) / sr, [1, 2], [1.0, 0.3], f_motor.max(), sr)
     sig = (move + 0.5 * motor) * env + impacts
     if kind == "rubbing":
         rub = _noise(rng, n, sr, _band(2500, 7000)) * env
@@ -269,19 +291,19 @@ def _valve_id(rng) -> dict:
     return dict(cycle=rng.uniform(0.8, 2.5), offs=np.cumsum(gaps) / gaps.sum() - gaps[0] / gaps.sum(),
                 amps=rng.uniform(0.4, 1.0, k), open=_random_modes(rng, 3, 1000, 6000, 0.002, 0.02),
                 close=_random_modes(rng, 3, 700, 5000, 0.003, 0.03), hiss_db=rng.uniform(-40, -30),
-                var=rng.uniform(0.5, 1.5))
+                var=_variability(rng))
 
 
 def _valve_events(rng, p: dict, dur: float, kind, sev: float):
     v, cycle = p["var"], p["cycle"] * (1.0 + 0.005 * p["var"] * rng.standard_normal())
     count = int(dur / cycle) + 2
-    spread = 0.3 * sev if kind == "speed_modulation" else 0.003 * v
+    spread = 0.25 * sev if kind == "speed_modulation" else 0.005 * v
     cycles = cycle * np.clip(1.0 + spread * rng.standard_normal(count), 0.5, 1.5)
     starts = rng.uniform(-cycle, 0.0) + np.concatenate([[0.0], np.cumsum(cycles[:-1])])
     times = (starts[:, None] + p["offs"][None, :] * cycles[:, None]).ravel()
     times += 0.002 * v * rng.standard_normal(times.size)
-    amps = np.tile(p["amps"], count) * (1.0 + 0.1 * v * rng.standard_normal(times.size))
-    return times, amps
+    amps = np.tile(p["amps"], count) * np.repeat((p["cycle"] / cycles) ** 2, p["offs"].size)
+    return times, amps * (1.0 + 0.1 * v * rng.standard_normal(times.size))
 
 
 def _valve(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
@@ -299,10 +321,10 @@ def _valve(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
         times = np.append(times, times[src] + rng.uniform(0.02, 0.08, src.size))
         amps = np.append(amps, amps[src] * (0.15 + 0.6 * sev))
         is_open = np.append(is_open, is_open[src])
-    modes = [p["open"].copy(), p["close"].copy()]
+    modes = [_jitter_modes(rng, p["open"], p["var"]), _jitter_modes(rng, p["close"], p["var"])]
     if kind == "resonance_change":
         for m in modes:
-            m[:, 0] *= 1.0 + _sign(rng) * 0.3 * sev
+            m[:, 0] *= 1.0 + _sign(rng) * 0.06 * sev
     sig = np.zeros(n)
     for m, sel in zip(modes, (is_open, ~is_open)):
         _add_events(sig, _click(m, sr), times[sel], amps[sel], sr)
@@ -314,9 +336,10 @@ def _valve(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- background
 def _site_id(rng) -> dict:
-    """Per-ID recording site: background colour, mains hum and clatter rate."""
+    """Per-ID recording site: background colour, mains hum, clatter rate and fault salience."""
     return dict(expo=rng.uniform(0.9, 1.9), line=float(rng.choice([50.0, 60.0])),
-                hum=rng.uniform(0.0, 0.3, 4) / np.arange(1, 5), clatter=rng.uniform(0.1, 0.5))
+                hum=rng.uniform(0.0, 0.3, 4) / np.arange(1, 5), clatter=rng.uniform(0.1, 0.5),
+                salience=float(np.exp(rng.uniform(np.log(0.45), np.log(1.6)))))
 
 
 def _background(site: dict, rng, n: int, sr: int) -> np.ndarray:
@@ -373,7 +396,8 @@ def generate_clip(machine_type: str, machine_id: str, label: int, index: int, *,
         kinds = ANOMALY_KINDS[machine_type]
         kind = kinds[(index + seed + id_num) % len(kinds)]
         severity = float(rng.uniform(*SEVERITY_RANGE))
-    sig = _RENDER[machine_type](params, rng, n, sr, kind, severity)
+    effect = min(1.0, severity * site["salience"])  # how strongly the fault shows at this site
+    sig = _RENDER[machine_type](params, rng, n, sr, kind, effect)
     bg = _background(site, rng, n, sr)
     gain = np.sqrt(np.mean(sig ** 2) / (np.mean(bg ** 2) * 10.0 ** (snr_db / 10.0) + 1e-30))
     x = sig + gain * bg

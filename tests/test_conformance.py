@@ -6,9 +6,46 @@ from aadbench.testing import check_dataset, check_detector, check_extractor
 
 REGISTRY = load_registry(entry_points=False)
 
-#: the smallest parameters that make each bundled dataset load (a new dataset must add an entry)
+def _wav(path, seconds=0.5, index=0):
+    import soundfile as sf
+
+    from aadbench.testing import tiny_waves
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, tiny_waves(1, seconds=seconds, seed=index)[0], 16000, subtype="PCM_16")
+
+
+def _mimii(root):
+    from aadbench.datasets.synthetic.writer import write_mimii_tree
+    from aadbench.testing import tiny_synthetic
+
+    write_mimii_tree(tiny_synthetic(duration=0.5, n_normal=3, n_anomalous=1), root, progress=False)
+    return {"data_root": str(root)}
+
+
+def _dcase(root):
+    for i in range(3):
+        _wav(root / "fan" / "train" / f"normal_id_00_{i:08d}.wav", index=i)
+    _wav(root / "fan" / "test" / "normal_id_00_00000000.wav", index=5)
+    _wav(root / "fan" / "test" / "anomaly_id_00_00000000.wav", index=6)
+    return {"data_root": str(root)}
+
+
+def _folder(root):
+    for i in range(3):
+        _wav(root / "train" / f"rec{i}.wav", index=i)
+    _wav(root / "test" / "normal" / "n.wav", index=5)
+    _wav(root / "test" / "anomalous" / "a.wav", index=6)
+    return {"data_root": str(root)}
+
+
+#: how to make the smallest data each bundled dataset loads (a new dataset must add an entry)
 DATASET_PARAMS = {
-    "synthetic": {"machines": ["fan", "valve"], "ids": ["id_00"], "n_normal": 4, "n_anomalous": 2, "duration": 2.0},
+    "synthetic": lambda root: {"machines": ["fan", "valve"], "ids": ["id_00"], "n_normal": 4, "n_anomalous": 2,
+                               "duration": 2.0},
+    "mimii": _mimii,
+    "dcase": _dcase,
+    "folder": _folder,
 }
 
 
@@ -31,9 +68,9 @@ def test_detector_conformance(name):
 
 
 @pytest.mark.parametrize("name", REGISTRY.names("dataset"))
-def test_dataset_conformance(name):
-    assert name in DATASET_PARAMS, f"add tiny parameters for dataset {name!r} to DATASET_PARAMS"
-    facts = check_dataset(REGISTRY.get("dataset", name).create(**DATASET_PARAMS[name]))
+def test_dataset_conformance(name, tmp_path):
+    assert name in DATASET_PARAMS, f"add a tiny-data builder for dataset {name!r} to DATASET_PARAMS"
+    facts = check_dataset(REGISTRY.get("dataset", name).create(**DATASET_PARAMS[name](tmp_path / name)))
     assert facts["loaded"] > 0
 
 

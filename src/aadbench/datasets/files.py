@@ -96,6 +96,8 @@ class FileDataset(Dataset):
         if self.duration is not None and self.duration <= 0:
             raise ValueError(f"{self.name}: duration must be a positive number of seconds or None, not {duration!r}")
         self.load_stats = {"loaded": 0, "resampled": 0, "padded": 0, "cropped": 0}
+        #: files found but left out of every task, with the reason (reported by ``datasets check``)
+        self.skipped: list[tuple[str, str]] = []
         self._tasks: list[Task] | None = None
         self._task_of: dict[str, Task] = {}
         self._seconds: dict[str, float] = {}

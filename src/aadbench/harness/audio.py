@@ -137,7 +137,15 @@ def _check_riff(f, path: Path, size: int) -> None:
 
 
 def _not_audio(path: Path, exc: Exception) -> NotAudioError:
-    detail = str(exc).replace(f"Error opening {str(path)!r}: ", "").strip() or type(exc).__name__
+    detail = str(exc).replace(f"Error opening {str(path)!r}: ", "").strip().rstrip(".") or type(exc).__name__
+    try:
+        with open(path, "rb") as f:
+            head = f.read(48)
+        text = head.decode("ascii")
+        if text.isprintable() or text.replace("\n", " ").replace("\r", " ").isprintable():
+            detail += f"; it starts with the text {text.splitlines()[0][:40]!r}"
+    except (OSError, UnicodeDecodeError, IndexError):
+        pass
     return NotAudioError(path, f"soundfile cannot decode it ({detail})")
 
 
@@ -213,4 +221,4 @@ def _scan_finite(sf, path: Path) -> None:
     for block in sf.blocks(str(path), blocksize=65536, dtype="float32", always_2d=True):
         bad += int((~np.isfinite(block)).sum())
     if bad:
-        raise NonFiniteAudioError(path, f"{bad} samples are NaN or infinite")
+        raise NonFiniteAudioError(path, f"{bad} sample(s) are NaN or infinite")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,31 +23,66 @@ CLIPS_PER_CALL = 8
 
 @dataclass
 class TaskFeatures:
-    """Per-clip segment features of one task, and what producing them cost."""
+    """Per-clip segment features of one task (aligned with its clips), and their cost.
+
+    ``bad`` maps the key of each clip that could not be read to the reason.
+    """
 
     features: list[np.ndarray]
     seconds: float
     n_clips: int
+    bad: dict[str, str] = field(default_factory=dict)
 
 
 def extract_task(dataset: Dataset, task: Task, extractor: Extractor, *, desc: str = "",
                  progress: bool = True) -> TaskFeatures:
-    """Load, resample and extract every clip of the task."""
+    """Load, resample and extract every clip of the task; unreadable clips are collected in ``bad``."""
+    from .audio import AudioError
+
     start = time.perf_counter()
-    feats: list[np.ndarray] = []
+    feats: dict[str, np.ndarray] = {}
+    bad: dict[str, str] = {}
     clips = task.clips
     with bar(total=len(clips), desc=desc or task.name, unit="clip", enabled=progress) as pbar:
         for i in range(0, len(clips), CLIPS_PER_CALL):
-            chunk = clips[i: i + CLIPS_PER_CALL]
-            waves = [resample(dataset.load(c), dataset.sample_rate, extractor.sample_rate) for c in chunk]
-            out = extractor.extract(waves)
+            chunk, waves = [], []
+            for clip in clips[i: i + CLIPS_PER_CALL]:
+                try:
+                    waves.append(resample(dataset.load(clip), dataset.sample_rate, extractor.sample_rate))
+                    chunk.append(clip)
+                except AudioError as exc:
+                    bad[clip.key] = str(exc)
+            out = extractor.extract(waves) if waves else []
             if len(out) != len(waves):
                 raise RuntimeError(f"extractor returned {len(out)} feature arrays for {len(waves)} clips")
             for clip, f in zip(chunk, out):
                 _check_features(f, clip.key)
-            feats.extend(np.asarray(f, dtype=np.float32) for f in out)
-            pbar.update(len(chunk))
-    return TaskFeatures(feats, time.perf_counter() - start, len(clips))
+                feats[clip.key] = np.asarray(f, dtype=np.float32)
+            pbar.update(len(clips[i: i + CLIPS_PER_CALL]))
+    ordered = [feats[c.key] for c in clips if c.key in feats]
+    return TaskFeatures(ordered, time.perf_counter() - start, len(clips), bad)
+
+
+def without_bad(task: Task, bad: dict[str, str], skip_bad_test: bool) -> tuple[Task, dict[str, int]]:
+    """The task minus unreadable clips.
+
+    A broken training clip (a fixed ``train`` split, or a normal clip under the paper's
+    hold-out) is skipped with a warning; a broken test clip fails the task unless
+    ``skip_bad_test``.
+    """
+    if not bad:
+        return task, {"skipped_train": 0, "skipped_test": 0}
+    is_test = {c.key: c.split == "test" or (c.split is None and c.label != 0) for c in task.clips if c.key in bad}
+    test_bad = [k for k, t in is_test.items() if t]
+    if test_bad and not skip_bad_test:
+        listing = "; ".join(bad[k] for k in test_bad[:5])
+        raise RuntimeError(f"{len(test_bad)} test clip(s) of {task.name} cannot be read: {listing}"
+                           f"{' ...' if len(test_bad) > 5 else ''}. Fix or remove them, or pass --skip-bad-files")
+    for key, reason in bad.items():
+        log.warning("skipping %s clip of %s: %s", "test" if is_test[key] else "training", task.name, reason)
+    kept = tuple(c for c in task.clips if c.key not in bad)
+    return Task(task.machine_type, task.machine_id, kept), {
+        "skipped_train": len(bad) - len(test_bad), "skipped_test": len(test_bad)}
 
 
 def _check_features(f: np.ndarray, key: str) -> None:

@@ -112,17 +112,19 @@ class Runner:
         try:
             feats = jobs.extract_task(dataset, task, extractor, desc=f"{ext_name} {task.name}",
                                       progress=self.progress)
+            base.update(extract_s=feats.seconds, n_extracted_clips=feats.n_clips)
+            task, skipped = jobs.without_bad(task, feats.bad, cfg.skip_bad_files)
         except Exception as exc:
             if cfg.fail_fast:
                 raise
-            log.error("extraction of %s with %s failed: %s", task.name, ext_name, jobs.describe_error(exc))
+            log.error("%s with %s: %s", task.name, ext_name, jobs.describe_error(exc))
             for seed, js in todo.items():
                 for key, spec, params in js:
                     self._save_failure(report, base, key, spec.name, params, seed, exc)
             return
         report.extract_s += feats.seconds
         report.extracted_clips += feats.n_clips
-        base.update(extract_s=feats.seconds, n_extracted_clips=feats.n_clips)
+        base["skipped"] = {**skipped, "load_stats": dict(getattr(dataset, "load_stats", {}) or {})}
         for seed, js in todo.items():
             self._run_seed(task, feats, seed, js, base, report)
 
@@ -142,7 +144,8 @@ class Runner:
                           jobs.describe_error(exc))
                 self._save_failure(report, base, key, spec.name, params, seed, exc)
                 continue
-            row = {**base, **values, "job_key": key, "run_id": report.run_id, "detector": spec.name,
+            values["metrics"] = {**values.get("metrics", {}), **base.get("skipped", {})}
+            row = {**{k: v for k, v in base.items() if k != "skipped"}, **values, "job_key": key, "run_id": report.run_id, "detector": spec.name,
                    "detector_config": params, "seed": seed, "status": "ok"}
             self.store.save(JobResult(row, scores))
             report.computed += 1
@@ -150,7 +153,8 @@ class Runner:
             report.score_s += values["score_s"]
 
     def _save_failure(self, report, base, key, name, params, seed, exc) -> None:
-        row = {**base, "job_key": key, "run_id": report.run_id, "detector": name, "detector_config": params,
+        row = {**{k: v for k, v in base.items() if k != "skipped"}, "job_key": key, "run_id": report.run_id,
+               "detector": name, "detector_config": params,
                "seed": seed, "status": "failed", "error": jobs.describe_error(exc)}
         self.store.save(JobResult(row))
         report.failed += 1

@@ -32,6 +32,7 @@ class RunConfig:
     device: str = "auto"
     protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
     fail_fast: bool = False
+    skip_bad_files: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -23,6 +23,9 @@ ENTRY_POINT_GROUP = "aadbench"
 KINDS = ("dataset", "extractor", "detector")
 BUNDLED_PLUGINS = (
     "aadbench.datasets.synthetic",
+    "aadbench.datasets.mimii",
+    "aadbench.datasets.dcase",
+    "aadbench.datasets.folder",
     "aadbench.plugins.image_cnns",
     "aadbench.plugins.classic_detectors",
 )

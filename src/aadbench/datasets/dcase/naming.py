@@ -105,10 +105,10 @@ class GroundTruth:
         self.domains: dict[tuple[str | None, str], str | None] = {}
 
     def _put(self, table: dict, machine: str | None, name: str, value: Any) -> None:
-        if machine is not None:
-            table[(machine, name)] = value
-        key = (None, name)
-        table[key] = value if table.get(key, value) == value else None  # same name, two values: ambiguous
+        """Rows that name their machine type only match that type; a name given twice with
+        different values and no machine type is ambiguous and matches nothing."""
+        key = (machine, name)
+        table[key] = value if machine is not None or table.get(key, value) == value else None
 
     def label(self, machine: str, name: str) -> int | None:
         return self.labels.get((machine, name), self.labels.get((None, name)))
@@ -117,8 +117,7 @@ class GroundTruth:
         return self.domains.get((machine, name), self.domains.get((None, name)))
 
     def __len__(self) -> int:
-        return sum(1 for (m, _), v in self.labels.items() if v is not None and m is not None) or \
-            sum(1 for v in self.labels.values() if v is not None)
+        return sum(v is not None for v in self.labels.values())
 
 
 def load_ground_truth(path: Any) -> GroundTruth:

@@ -10,7 +10,7 @@ DEFAULTS = {
     "machines": [],
     "ids": [],
     "sample_rate": 16000,
-    "channel": 0,
+    "channel": "0",  # a channel index or "mean"
     "length_policy": "keep",
     "duration": None,
 }

@@ -6,9 +6,9 @@ import logging
 import sys
 from typing import Sequence
 
-from . import list_cmd, run_cmd, synth_cmd
+from . import datasets_cmd, list_cmd, run_cmd, synth_cmd
 
-COMMANDS = (run_cmd, list_cmd, synth_cmd)
+COMMANDS = (run_cmd, list_cmd, synth_cmd, datasets_cmd)
 
 DESCRIPTION = """\
 aadbench: unsupervised acoustic anomaly detection benchmark for machine sounds.

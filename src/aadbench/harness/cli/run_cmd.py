@@ -19,7 +19,9 @@ examples:
       the paper's best pipeline on the bundled synthetic data, 5 seeds
   aadbench run --plugins resnet18,resnet34,gmm,bgmm,iforest,ocsvm,kde --seeds 3 --weights none
   aadbench run --plugins resnet34,gmm --set synthetic.n_normal=40 --set gmm.n_components=8
-  aadbench run --plugins resnet34,gmm --dataset mimii --set mimii.data_root=~/data/mimii
+  aadbench run --plugins resnet34,gmm --dataset mimii --data-root ~/data/mimii
+  aadbench run --plugins resnet34,gmm --dataset dcase --data-root ~/data/dcase2020/dev_data
+  aadbench run --plugins resnet34,gmm --dataset folder --data-root ~/recordings/press3
 
 Parameters of any component are set with --set NAME.PARAM=VALUE (see `aadbench list --json`
 for every parameter and default); protocol settings with --set protocol.n_test=100,
@@ -37,6 +39,7 @@ def add_parser(sub) -> None:
     p.add_argument("--plugins", action="append", default=[], metavar="NAMES",
                    help="comma-separated component names of any kind, e.g. resnet34,gmm")
     p.add_argument("--dataset", default=None, help="dataset name (default: synthetic)")
+    p.add_argument("--data-root", default=None, help="the dataset's folder (sets its data_root parameter)")
     p.add_argument("--extractor", action="append", default=[], metavar="NAMES", help="extractor names")
     p.add_argument("--detector", action="append", default=[], metavar="NAMES", help="detector names")
     p.add_argument("--seeds", type=int, default=5, help="number of seeds, 0..N-1 (default 5, as the paper)")
@@ -48,6 +51,9 @@ def add_parser(sub) -> None:
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu, cuda or cuda:N")
     p.add_argument("--db", default=DEFAULT_DB, help=f"results database (default ./{DEFAULT_DB})")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing job")
+    p.add_argument("--skip-bad-files", action="store_true",
+                   help="score a task even when some test files cannot be read (they are counted and left out); "
+                        "unreadable training files are always skipped with a warning")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(handler=run)
 
@@ -71,6 +77,8 @@ def build_config(args: argparse.Namespace, registry: Registry) -> RunConfig:
             specs[(kind, name)] = registry.get(kind, name)
     raw = parse_assignments(args.assignments)
     protocol = _protocol(raw.pop("protocol", {}))
+    if args.data_root is not None:
+        raw.setdefault(dataset, {}).setdefault("data_root", args.data_root)
     params = _params(specs, raw)
     if args.weights is not None:
         for (kind, name), spec in specs.items():
@@ -84,7 +92,7 @@ def build_config(args: argparse.Namespace, registry: Registry) -> RunConfig:
         extractors=[Choice(n, params[("extractor", n)]) for (k, n) in specs if k == "extractor"],
         detectors=[Choice(n, params[("detector", n)]) for (k, n) in specs if k == "detector"],
         seeds=list(range(args.seeds)), machines=machines, device=args.device, protocol=protocol,
-        fail_fast=args.fail_fast)
+        fail_fast=args.fail_fast, skip_bad_files=args.skip_bad_files)
 
 
 def _params(specs: dict, raw: dict[str, dict[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:

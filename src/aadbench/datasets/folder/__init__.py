@@ -1,0 +1,29 @@
+"""Your own machine's recordings: a train/ and test/ folder, or a CSV manifest."""
+from __future__ import annotations
+
+from ... import hookimpl
+from ...specs import DatasetSpec
+
+DEFAULTS = {
+    "data_root": "",
+    "manifest": "",
+    "machine": "",
+    "sample_rate": 16000,
+    "channel": "0",  # a channel index or "mean"
+    "length_policy": "keep",
+    "duration": None,
+}
+
+
+@hookimpl
+def register_datasets() -> list[DatasetSpec]:
+    return [DatasetSpec(
+        name="folder",
+        factory="aadbench.datasets.folder.dataset:FolderDataset",
+        description="Your own machine's recordings: train/ (normal) and test/{normal,anomalous}/ folders, "
+                    "or a CSV manifest.\n"
+                    "data_root holds train/ (any nesting) and test/normal/ + test/anomalous/ (or abnormal/, "
+                    "anomaly/), or several such machine folders; manifest: a CSV with path,label "
+                    "[,split,machine,section,domain]; machine: the name (default the folder's name).",
+        defaults=DEFAULTS,
+    )]

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..components import Task
 from . import environment, jobs
-from .plan import RunConfig, create, detector_key, feature_identity, full_params, validate
+from .plan import RunConfig, add_required, create, detector_key, feature_identity, full_params, pairs_with, validate
 from .registry import Registry
 from .store import JobResult, ResultStore
 
@@ -41,6 +41,7 @@ class _Detector:
 class Runner:
     def __init__(self, registry: Registry, store: ResultStore, config: RunConfig, *, command: str = "",
                  progress: bool = True) -> None:
+        add_required(config, registry)
         validate(config, registry)
         self.registry, self.store, self.config = registry, store, config
         self.command, self.progress = command, progress
@@ -84,7 +85,10 @@ class Runner:
         extractor = create(spec, full_params(spec, choice.params, device=cfg.device))
         identity = extractor.identity()
         features_id = feature_identity(spec.name, {**full_params(spec, choice.params), **identity})
-        detectors = [_Detector(c.name, c.params) for c in cfg.detectors]
+        detectors = [_Detector(c.name, c.params) for c in cfg.detectors
+                     if pairs_with(choice, self.registry.get("detector", c.name).requires)]
+        if not detectors:
+            return
         for task in tasks:
             self._run_task(dataset, task, extractor, spec.name, identity, features_id, detectors, report)
 

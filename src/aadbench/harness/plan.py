@@ -20,6 +20,8 @@ class Choice:
 
     name: str
     params: dict[str, Any] = field(default_factory=dict)
+    #: added by the harness because a detector requires it (not chosen by the user)
+    auto: bool = False
 
 
 @dataclass
@@ -76,9 +78,13 @@ def validate(config: RunConfig, registry: Registry) -> None:
     from .params import ParameterError
 
     registry.get("dataset", config.dataset.name)
+    if not config.detectors:
+        raise ValueError("no detector chosen: name one with --plugins or --detector (see `aadbench list`)")
+    free = [d for d in config.detectors if registry.get("detector", d.name).requires is None]
+    if free and not [e for e in config.extractors if not e.auto]:
+        raise ValueError(f"no extractor chosen for {', '.join(d.name for d in free)}: name one with --plugins "
+                         f"or --extractor (see `aadbench list`)")
     for kind, choices in (("extractor", config.extractors), ("detector", config.detectors)):
-        if not choices:
-            raise ValueError(f"no {kind} chosen: name one with --plugins or --{kind} (see `aadbench list`)")
         for choice in choices:
             spec = registry.get(kind, choice.name)
             unknown = set(choice.params) - set(spec.defaults)
@@ -86,3 +92,25 @@ def validate(config: RunConfig, registry: Registry) -> None:
                 raise ParameterError(f"{kind} {choice.name} has no parameter {', '.join(sorted(unknown))}")
     if not config.seeds:
         raise ValueError("at least one seed is needed (--seeds N)")
+
+
+def pairs_with(extractor: Choice, detector_requires: str | None) -> bool:
+    """Whether a detector runs on this extractor's features.
+
+    A detector that requires an extractor runs on that one only; the others run on every
+    extractor the user chose (not on those the harness added for a requirement).
+    """
+    if detector_requires is not None:
+        return detector_requires == extractor.name
+    return not extractor.auto
+
+
+def add_required(config: RunConfig, registry: Registry) -> None:
+    """Add the extractors that the chosen detectors require and the user did not name."""
+    chosen = {e.name for e in config.extractors}
+    for det in config.detectors:
+        need = registry.get("detector", det.name).requires
+        if need is not None and need not in chosen:
+            registry.get("extractor", need)
+            config.extractors.append(Choice(need, {}, auto=True))
+            chosen.add(need)

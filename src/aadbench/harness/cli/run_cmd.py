@@ -75,6 +75,12 @@ def build_config(args: argparse.Namespace, registry: Registry) -> RunConfig:
     for kind in ("extractor", "detector"):
         for name in dict.fromkeys(chosen[kind]):
             specs[(kind, name)] = registry.get(kind, name)
+    auto = set()
+    for (kind, name), spec in list(specs.items()):
+        need = getattr(spec, "requires", None)
+        if kind == "detector" and need and ("extractor", need) not in specs:
+            specs[("extractor", need)] = registry.get("extractor", need)
+            auto.add(need)
     raw = parse_assignments(args.assignments)
     protocol = _protocol(raw.pop("protocol", {}))
     if args.data_root is not None:
@@ -89,7 +95,7 @@ def build_config(args: argparse.Namespace, registry: Registry) -> RunConfig:
     machines = _names([args.machines]) if args.machines else None
     return RunConfig(
         dataset=Choice(dataset, params[("dataset", dataset)]),
-        extractors=[Choice(n, params[("extractor", n)]) for (k, n) in specs if k == "extractor"],
+        extractors=[Choice(n, params[("extractor", n)], auto=n in auto) for (k, n) in specs if k == "extractor"],
         detectors=[Choice(n, params[("detector", n)]) for (k, n) in specs if k == "detector"],
         seeds=list(range(args.seeds)), machines=machines, device=args.device, protocol=protocol,
         fail_fast=args.fail_fast, skip_bad_files=args.skip_bad_files)

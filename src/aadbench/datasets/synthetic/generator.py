@@ -1,9 +1,16 @@
-"""Deterministic synthetic MIMII-style machine sounds with labelled anomalies.
+"""Deterministic synthetic MIMII-style machine sounds with labelled anomalies (numpy + scipy).
 
-Every machine ID of a type has fixed acoustic parameters (derived from the type
-and the ID number only), every clip is drawn from its own random stream seeded by
-``(seed, type, id, label, index)``.  Anomalies come in several kinds per machine
-type, each with a per-clip severity in (0, 1]; small severities are subtle.
+* Every machine ID has fixed parameters (blade-pass / shaft frequency, resonances, stroke
+  period, click pattern, ...) and a fixed recording site (background colour, mains hum, clatter
+  rate, how erratic the machine is, how salient its faults are), all derived from
+  ``(machine_type, id number)`` only, never from ``seed``.
+* Every clip has its own random stream seeded by ``(seed, type, id, label, index)``: normal
+  clips jitter a little (speed, levels, timing) and anomalous clips get one kind from
+  ``ANOMALY_KINDS`` (balanced over consecutive indices) with a severity drawn uniformly from
+  ``SEVERITY_RANGE``.  The acoustic effect is ``min(1, severity * site salience)``, so small
+  severities are subtle and some IDs hide their faults better than others.
+* The machine signal is mixed with factory background at ``snr_db`` (powers over the clip) and
+  peak-normalised to 0.5.
 """
 from __future__ import annotations
 
@@ -15,14 +22,11 @@ from scipy import fft as sfft
 
 MACHINE_TYPES = ("fan", "pump", "slider", "valve")
 ANOMALY_KINDS: dict[str, tuple[str, ...]] = {
-    "fan": ("speed_shift", "extra_harmonic", "rubbing", "amplitude_modulation",
-            "resonance_change"),
+    "fan": ("speed_shift", "extra_harmonic", "rubbing", "amplitude_modulation", "resonance_change"),
     "pump": ("speed_shift", "extra_harmonic", "grinding", "speed_modulation",
              "amplitude_modulation"),
-    "slider": ("missing_impact", "extra_impact", "rubbing", "speed_modulation",
-               "resonance_change"),
-    "valve": ("missing_click", "extra_click", "resonance_change", "speed_modulation",
-              "leak"),
+    "slider": ("missing_impact", "extra_impact", "rubbing", "speed_modulation", "resonance_change"),
+    "valve": ("missing_click", "extra_click", "resonance_change", "speed_modulation", "leak"),
 }
 SEVERITY_RANGE = (0.05, 1.0)
 _ID_SALT = 0xAAD5EED  # keeps per-ID parameter streams apart from per-clip streams
@@ -49,8 +53,8 @@ def _noise(rng, n: int, sr: int, amp_fn) -> np.ndarray:
     """Unit-RMS Gaussian noise whose spectral amplitude follows ``amp_fn(f)``."""
     m = sfft.next_fast_len(max(n, 2), real=True)
     f = np.fft.rfftfreq(m, 1.0 / sr)
-    white = rng.standard_normal((2, f.size), dtype=np.float32)
-    spec = (white[0] + 1j * white[1]) * amp_fn(f).astype(np.float32)
+    spec = rng.standard_normal((f.size, 2), dtype=np.float32).view(np.complex64)[:, 0]
+    spec *= amp_fn(f).astype(np.float32)
     spec[0] = 0.0
     x = sfft.irfft(spec, m)[:n].astype(np.float64)
     return x / _rms(x)
@@ -70,15 +74,20 @@ def _band(lo: float, hi: float):
     return lambda f: np.exp(-0.5 * (np.log(np.maximum(f, 1.0) / centre) / width) ** 2)
 
 
+def _logu(rng, lo: float, hi: float, size=None):
+    """Log-uniform draw(s) in [lo, hi]."""
+    return np.exp(rng.uniform(np.log(lo), np.log(hi), size))
+
+
 def _random_res(rng, k: int, lo: float, hi: float) -> np.ndarray:
-    fc = np.sort(np.exp(rng.uniform(np.log(lo), np.log(hi), k)))
+    fc = np.sort(_logu(rng, lo, hi, k))
     return np.column_stack([fc, fc * rng.uniform(0.05, 0.25, k), rng.uniform(1.0, 6.0, k)])
 
 
 def _random_modes(rng, k: int, lo: float, hi: float, tau_lo: float, tau_hi: float):
     """Damped modes as rows (frequency Hz, decay time s, amplitude)."""
-    f = np.exp(rng.uniform(np.log(lo), np.log(hi), k))
-    return np.column_stack([f, rng.uniform(tau_lo, tau_hi, k), rng.uniform(0.3, 1.0, k)])
+    f, tau = _logu(rng, lo, hi, k), rng.uniform(tau_lo, tau_hi, k)
+    return np.column_stack([f, tau, rng.uniform(0.3, 1.0, k)])
 
 
 def _smooth(rng, n: int, sr: int, rate: float) -> np.ndarray:
@@ -103,21 +112,18 @@ def _tones(rng, cycles, ratios, amps, f_peak: float, sr: int) -> np.ndarray:
     return out.astype(np.float64)
 
 
-def _click(modes: np.ndarray, sr: int, dur: float = 0.15) -> np.ndarray:
-    """Impulse response of damped modes, normalised to unit peak."""
+def _click(modes: np.ndarray, sr: int, dur: float = 0.15, rng=None, v: float = 0.0, shift=0.0):
+    """Impulse response of damped modes (unit peak); per-clip jitter and frequency shift."""
+    if rng is not None:  # mounting / temperature: mode frequencies and levels vary a little
+        k = len(modes)
+        modes = modes * np.column_stack([(1.0 + 0.005 * v * rng.standard_normal(k)) * (1.0 + shift),
+                                         np.ones(k), 1.0 + 0.1 * v * rng.standard_normal(k)])
     t = np.arange(int(dur * sr)) / sr
     out = np.zeros_like(t)
     for f, tau, a in modes:
         if f < 0.45 * sr:
             out += a * np.exp(-t / tau) * np.sin(_TWO_PI * f * t)
     return out / (np.max(np.abs(out)) + 1e-12)
-
-
-def _jitter_modes(rng, modes: np.ndarray, v: float) -> np.ndarray:
-    """Per-clip variation of damped modes (mounting, temperature)."""
-    k = len(modes)
-    return modes * np.column_stack([1.0 + 0.005 * v * rng.standard_normal(k), np.ones(k),
-                                    1.0 + 0.1 * v * rng.standard_normal(k)])
 
 
 def _add_events(buf: np.ndarray, template: np.ndarray, times, amps, sr: int) -> None:
@@ -128,17 +134,30 @@ def _add_events(buf: np.ndarray, template: np.ndarray, times, amps, sr: int) -> 
             buf[lo:hi] += a * template[lo - i:hi - i]
 
 
-def _variability(rng) -> float:
-    """Per-ID scale of clip-to-clip variation: erratic machines hide subtle faults."""
-    return float(np.exp(rng.uniform(np.log(0.3), np.log(4.0))))
+def _edit_events(rng, times, amps, dur: float, kind, sev: float, bounce: bool):
+    """Drop ("missing_*") or add ("extra_*") events; returns times, amps, source of each event."""
+    src, visible = np.arange(times.size), np.flatnonzero((times > 0) & (times < dur))
+    k = min(visible.size, max(1, round(0.8 * sev * visible.size)))
+    if kind is None or visible.size == 0:
+        return times, amps, src
+    if kind.startswith("missing_"):
+        amps = amps.copy()
+        amps[rng.choice(visible, k, replace=False)] = 0.0
+    elif kind.startswith("extra_"):
+        new = rng.choice(visible, k)
+        new_t = times[new] + rng.uniform(0.02, 0.08, k) if bounce else rng.uniform(0, dur, k)
+        times = np.append(times, new_t)
+        amps = np.append(amps, amps[new] * (0.15 + 0.6 * sev))
+        src = np.append(src, new)
+    return times, amps, src
 
 
 def _sign(rng) -> float:
     return float(rng.choice([-1.0, 1.0]))
 
 
-def _db(x: float) -> float:
-    return 10.0 ** (x / 20.0)
+def _db(x):
+    return 10.0 ** (np.asarray(x) / 20.0)
 
 
 def _modulate(rng, sig: np.ndarray, sr: int, depth: float) -> np.ndarray:
@@ -147,14 +166,14 @@ def _modulate(rng, sig: np.ndarray, sr: int, depth: float) -> np.ndarray:
 
 
 def _rotation(rng, p: dict, n: int, sr: int, kind, sev: float):
-    """Instantaneous shaft frequency (Hz) and accumulated revolutions with per-clip jitter and speed anomalies."""
+    """Shaft frequency (Hz) and accumulated revolutions, with jitter and speed anomalies."""
     v, t = p["var"], np.arange(n) / sr
     speed = 1.0 + 0.003 * v * rng.standard_normal()
     if kind == "speed_shift":
         speed *= 1.0 + _sign(rng) * p.get("shift", 0.08) * sev
     f0 = p["shaft"] * speed * (1.0 + 0.002 * v * _smooth(rng, n, sr, 1.0))
     if kind == "speed_modulation":
-        f0 *= 1.0 + 0.06 * sev * _sin(rng.uniform(0.3, 2.0) * t + rng.uniform(0.0, 1.0))
+        f0 *= 1.0 + 0.08 * sev * _sin(rng.uniform(0.3, 2.0) * t + rng.uniform(0.0, 1.0))
     return f0, np.cumsum(f0) / sr
 
 
@@ -162,7 +181,7 @@ def _rotation(rng, p: dict, n: int, sr: int, kind, sev: float):
 def _fan_id(rng) -> dict:
     return dict(shaft=rng.uniform(14, 28), blades=int(rng.integers(5, 10)), shift=0.05,
                 amps=rng.uniform(0.3, 1.0, 6) / np.arange(1, 7), res=_random_res(rng, 4, 250, 5000),
-                corner=rng.uniform(150, 800), tone_db=rng.uniform(-6, 0), var=_variability(rng))
+                corner=rng.uniform(150, 800), tone_db=rng.uniform(-6, 0))
 
 
 def _fan(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
@@ -192,11 +211,11 @@ def _fan(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- pump
 def _pump_id(rng) -> dict:
-    return dict(shaft=rng.uniform(24, 49), vanes=int(rng.integers(5, 8)),
+    return dict(shaft=rng.uniform(24, 49), vanes=int(rng.integers(5, 8)), shift=0.1,
                 amps=rng.uniform(0.2, 1.0, 12) / np.sqrt(np.arange(1, 13)),
                 vane_amps=rng.uniform(0.2, 0.6, 3), res=_random_res(rng, 3, 80, 1500),
                 corner=rng.uniform(60, 250), pulse=rng.uniform(0.7, 3.0),
-                depth=rng.uniform(0.2, 0.5), tone_db=rng.uniform(-2, 4), var=_variability(rng))
+                depth=rng.uniform(0.2, 0.5), tone_db=rng.uniform(-2, 4))
 
 
 def _pump(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
@@ -208,7 +227,7 @@ def _pump(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
     tone *= _db(p["tone_db"] + v * rng.standard_normal()) / _rms(tone)
     if kind == "extra_harmonic":
         ratio = rng.integers(3, 12) + 0.5  # half-order harmonic (looseness)
-        tone += _tones(rng, cyc, [ratio], [_rms(tone) * _db(-18 + 24 * sev)], f0.max(), sr)
+        tone += _tones(rng, cyc, [ratio], [_rms(tone) * _db(-14 + 24 * sev)], f0.max(), sr)
     res, corner = p["res"], p["corner"]
     fluid = _noise(rng, n, sr, lambda f: (1.0 + _peaks(f, res)) / (1.0 + (f / corner) ** 1.5))
     rate = p["pulse"] * (1.0 + 0.01 * v * rng.standard_normal())
@@ -217,7 +236,7 @@ def _pump(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
     sig = tone + fluid
     if kind == "grinding":
         grit = _noise(rng, n, sr, _band(1500, 5000)) * np.abs(_smooth(rng, n, sr, 40.0)) ** 3
-        sig += grit / _rms(grit) * _db(-40 + 34 * sev) * _rms(sig)
+        sig += grit / _rms(grit) * _db(-36 + 32 * sev) * _rms(sig)
     if kind == "amplitude_modulation":
         sig = _modulate(rng, sig, sr, 0.6 * sev)
     return sig
@@ -228,24 +247,17 @@ def _slider_id(rng) -> dict:
     return dict(period=rng.uniform(1.0, 2.0), travel=rng.uniform(0.55, 0.8),
                 motor=rng.uniform(250, 900), res=_random_res(rng, 3, 400, 4000),
                 modes=_random_modes(rng, 3, 600, 5000, 0.004, 0.03),
-                imp_db=rng.uniform(8, 14), asym=rng.uniform(0.5, 1.0), var=_variability(rng))
-
-
-def _strokes(rng, p: dict, dur: float, kind, sev: float):
-    """Start times, durations and relative speeds of the half-strokes covering the clip."""
-    v, half = p["var"], 0.5 * p["period"] * (1.0 + 0.01 * p["var"] * rng.standard_normal())
-    count = int(dur / half) + 3
-    spread = 0.12 * sev if kind == "speed_modulation" else 0.01 * v
-    halves = half * np.clip(1.0 + spread * rng.standard_normal(count), 0.5, 1.5)
-    starts = rng.uniform(-half, 0.0) + np.concatenate([[0.0], np.cumsum(halves[:-1])])
-    return starts, halves, p["period"] * 0.5 / halves
+                imp_db=rng.uniform(8, 14), asym=rng.uniform(0.5, 1.0))
 
 
 def _slider_motion(rng, p: dict, n: int, sr: int, kind, sev: float):
-    """Movement envelope, speed curve, impact times and impact amplitudes."""
+    """Movement envelope, speed curve, impact times and impact amplitudes of the half-strokes."""
     v, t = p["var"], np.arange(n) / sr
-    starts, halves, speeds = _strokes(rng, p, n / sr, kind, sev)
-    moves = p["travel"] * halves
+    half = 0.5 * p["period"] * (1.0 + 0.01 * v * rng.standard_normal())
+    spread = 0.12 * sev if kind == "speed_modulation" else 0.01 * v
+    halves = half * np.clip(1.0 + spread * rng.standard_normal(int(n / sr / half) + 3), 0.5, 1.5)
+    starts = rng.uniform(-half, 0.0) + np.concatenate([[0.0], np.cumsum(halves[:-1])])
+    speeds, moves = 0.5 * p["period"] / halves, p["travel"] * halves
     env, spd = np.zeros(n), np.ones(n)
     for s, d, u in zip(starts, moves, speeds):
         a, b = max(int(s * sr), 0), min(int((s + d) * sr), n)
@@ -260,19 +272,11 @@ def _slider_motion(rng, p: dict, n: int, sr: int, kind, sev: float):
 
 def _slider(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
     env, spd, times, amps = _slider_motion(rng, p, n, sr, kind, sev)
-    visible = np.flatnonzero((times > 0) & (times < n / sr))
-    if kind == "missing_impact" and visible.size:
-        drop = rng.choice(visible, max(1, round(0.8 * sev * visible.size)), replace=False)
-        amps[drop] = 0.0
-    if kind == "extra_impact":
-        k = max(1, round(0.8 * sev * max(visible.size, 1)))
-        times = np.append(times, rng.uniform(0, n / sr, k))
-        amps = np.append(amps, (0.2 + 0.6 * sev) * np.ones(k))
-    modes = _jitter_modes(rng, p["modes"], p["var"])
-    if kind == "resonance_change":
-        modes[:, 0] *= 1.0 + _sign(rng) * 0.06 * sev
+    times, amps, _ = _edit_events(rng, times, amps, n / sr, kind, sev, bounce=False)
+    shift = _sign(rng) * 0.06 * sev if kind == "resonance_change" else 0.0
     impacts = np.zeros(n)
-    _add_events(impacts, _click(modes, sr), times, amps * _db(p["imp_db"]), sr)
+    click = _click(p["modes"], sr, rng=rng, v=p["var"], shift=shift)
+    _add_events(impacts, click, times, amps * _db(p["imp_db"]), sr)
     res = p["res"]
     move = _noise(rng, n, sr, lambda f: 0.2 + _peaks(f, res) / (1.0 + f / 2000.0))
     f_motor = p["motor"] * (1.0 + 0.003 * p["var"] * rng.standard_normal()) * spd
@@ -287,11 +291,10 @@ def _slider(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
 # ----------------------------------------------------------------------------- valve
 def _valve_id(rng) -> dict:
     k = int(rng.integers(2, 5))
-    gaps = rng.uniform(0.5, 1.5, k)
-    return dict(cycle=rng.uniform(0.8, 2.5), offs=np.cumsum(gaps) / gaps.sum() - gaps[0] / gaps.sum(),
+    gaps = rng.uniform(0.5, 1.5, k)  # click offsets within the cycle, first one at 0
+    return dict(cycle=rng.uniform(0.8, 2.5), offs=(np.cumsum(gaps) - gaps[0]) / gaps.sum(),
                 amps=rng.uniform(0.4, 1.0, k), open=_random_modes(rng, 3, 1000, 6000, 0.002, 0.02),
-                close=_random_modes(rng, 3, 700, 5000, 0.003, 0.03), hiss_db=rng.uniform(-40, -30),
-                var=_variability(rng))
+                close=_random_modes(rng, 3, 700, 5000, 0.003, 0.03), hiss_db=rng.uniform(-40, -30))
 
 
 def _valve_events(rng, p: dict, dur: float, kind, sev: float):
@@ -309,25 +312,14 @@ def _valve_events(rng, p: dict, dur: float, kind, sev: float):
 def _valve(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
     t = np.arange(n) / sr
     times, amps = _valve_events(rng, p, n / sr, kind, sev)
-    gate = (np.searchsorted(np.sort(times), t) % 2).astype(float)  # open after odd events
-    is_open = np.arange(times.size) % 2 == 0
-    visible = np.flatnonzero((times > 0) & (times < n / sr))
-    if kind == "missing_click" and visible.size:
-        drop = rng.choice(visible, max(1, round(0.8 * sev * visible.size)), replace=False)
-        amps = amps.copy()
-        amps[drop] = 0.0
-    if kind == "extra_click" and visible.size:
-        src = rng.choice(visible, max(1, round(0.8 * sev * visible.size)))
-        times = np.append(times, times[src] + rng.uniform(0.02, 0.08, src.size))
-        amps = np.append(amps, amps[src] * (0.15 + 0.6 * sev))
-        is_open = np.append(is_open, is_open[src])
-    modes = [_jitter_modes(rng, p["open"], p["var"]), _jitter_modes(rng, p["close"], p["var"])]
-    if kind == "resonance_change":
-        for m in modes:
-            m[:, 0] *= 1.0 + _sign(rng) * 0.06 * sev
+    gate = (np.searchsorted(np.sort(times), t) % 2).astype(float)  # open after events 1, 3, 5..
+    times, amps, src = _edit_events(rng, times, amps, n / sr, kind, sev, bounce=True)
+    is_open = src % 2 == 0
+    shift = _sign(rng) * 0.04 * sev if kind == "resonance_change" else 0.0
     sig = np.zeros(n)
-    for m, sel in zip(modes, (is_open, ~is_open)):
-        _add_events(sig, _click(m, sr), times[sel], amps[sel], sr)
+    for modes, sel in ((p["open"], is_open), (p["close"], ~is_open)):
+        click = _click(modes, sr, rng=rng, v=p["var"], shift=shift)
+        _add_events(sig, click, times[sel], amps[sel], sr)
     if kind == "leak":
         gate = np.maximum(gate, 0.3 * sev)
     hiss = _noise(rng, n, sr, _band(1000, 6000)) * gate
@@ -336,10 +328,11 @@ def _valve(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- background
 def _site_id(rng) -> dict:
-    """Per-ID recording site: background colour, mains hum, clatter rate and fault salience."""
+    """Per-ID site: background colour, hum, clatter rate, clip-to-clip variability of the
+    machine (erratic machines hide subtle faults) and salience of faults at the microphone."""
     return dict(expo=rng.uniform(0.9, 1.9), line=float(rng.choice([50.0, 60.0])),
                 hum=rng.uniform(0.0, 0.3, 4) / np.arange(1, 5), clatter=rng.uniform(0.1, 0.5),
-                salience=float(np.exp(rng.uniform(np.log(0.45), np.log(1.6)))))
+                salience=float(_logu(rng, 0.6, 1.6)), var=float(_logu(rng, 0.3, 3.0)))
 
 
 def _background(site: dict, rng, n: int, sr: int) -> np.ndarray:
@@ -369,7 +362,8 @@ def _id_number(machine_id: str) -> int:
 
 def _check_args(machine_type, label, duration, sample_rate) -> int:
     if machine_type not in MACHINE_TYPES:
-        raise ValueError(f"unknown machine_type {machine_type!r}; valid: {', '.join(MACHINE_TYPES)}")
+        valid = ", ".join(MACHINE_TYPES)
+        raise ValueError(f"unknown machine_type {machine_type!r}; valid: {valid}")
     if label not in (0, 1):
         raise ValueError(f"label must be 0 or 1, got {label!r}")
     if not sample_rate >= 4000:
@@ -380,29 +374,42 @@ def _check_args(machine_type, label, duration, sample_rate) -> int:
     return n
 
 
+def _machine(type_index: int, id_num: int) -> tuple[dict, dict]:
+    """Fixed parameters of one machine ID and of its recording site (independent of seed)."""
+    streams = np.random.SeedSequence([_ID_SALT, type_index, id_num]).spawn(2)
+    params = _ID_PARAMS[MACHINE_TYPES[type_index]](np.random.default_rng(streams[0]))
+    site = _site_id(np.random.default_rng(streams[1]))
+    params["var"] = site["var"]
+    return params, site
+
+
+def _mix(sig: np.ndarray, bg: np.ndarray, snr_db: float) -> np.ndarray:
+    """Add background at ``snr_db`` (powers over the clip), peak-normalise to 0.5."""
+    p_sig, p_bg = float(np.mean(sig ** 2)), float(np.mean(bg ** 2))
+    gain = np.sqrt(p_sig / (p_bg * 10.0 ** (snr_db / 10.0) + 1e-30)) if p_sig > 0 else 1.0
+    x = sig + gain * bg
+    peak = float(np.max(np.abs(x)))
+    return x * (0.5 / peak) if peak > 0 and np.isfinite(peak) else x
+
+
 def generate_clip(machine_type: str, machine_id: str, label: int, index: int, *,
                   seed: int = 0, snr_db: float = 6.0, duration: float = 10.0,
                   sample_rate: int = 16000) -> tuple[np.ndarray, ClipInfo]:
     """float32 mono waveform, peak-normalised to about 0.5 (never clipping), and its info."""
     n = _check_args(machine_type, label, duration, sample_rate)
-    type_index, id_num, label = MACHINE_TYPES.index(machine_type), _id_number(machine_id), int(label)
-    sr = int(sample_rate)
-    params = _ID_PARAMS[machine_type](
-        np.random.default_rng(np.random.SeedSequence([_ID_SALT, type_index, id_num])))
-    site = _site_id(np.random.default_rng(np.random.SeedSequence([_ID_SALT, type_index, id_num, 1])))
+    if seed < 0 or index < 0:
+        raise ValueError(f"seed and index must be non-negative, got seed={seed!r}, index={index!r}")
+    type_index, id_num = MACHINE_TYPES.index(machine_type), _id_number(machine_id)
+    label, sr = int(label), int(sample_rate)
+    params, site = _machine(type_index, id_num)
     rng = np.random.default_rng(np.random.SeedSequence([seed, type_index, id_num, label, index]))
     kind, severity = None, 0.0
     if label:
         kinds = ANOMALY_KINDS[machine_type]
-        kind = kinds[(index + seed + id_num) % len(kinds)]
+        kind = kinds[(index + seed + id_num) % len(kinds)]  # balanced kinds over consecutive clips
         severity = float(rng.uniform(*SEVERITY_RANGE))
     effect = min(1.0, severity * site["salience"])  # how strongly the fault shows at this site
     sig = _RENDER[machine_type](params, rng, n, sr, kind, effect)
-    bg = _background(site, rng, n, sr)
-    gain = np.sqrt(np.mean(sig ** 2) / (np.mean(bg ** 2) * 10.0 ** (snr_db / 10.0) + 1e-30))
-    x = sig + gain * bg
-    peak = float(np.max(np.abs(x)))
-    if peak > 0 and np.isfinite(peak):
-        x = x * (0.5 / peak)
+    x = _mix(sig, _background(site, rng, n, sr), snr_db)
     info = ClipInfo(machine_type, machine_id, label, int(index), kind, severity)
     return x.astype(np.float32), info

@@ -6,9 +6,9 @@ import logging
 import sys
 from typing import Sequence
 
-from . import datasets_cmd, list_cmd, run_cmd, synth_cmd
+from . import datasets_cmd, export_cmd, leaderboard_cmd, list_cmd, plugins_cmd, run_cmd, synth_cmd
 
-COMMANDS = (run_cmd, list_cmd, synth_cmd, datasets_cmd)
+COMMANDS = (run_cmd, list_cmd, synth_cmd, datasets_cmd, leaderboard_cmd, export_cmd, plugins_cmd)
 
 DESCRIPTION = """\
 aadbench: unsupervised acoustic anomaly detection benchmark for machine sounds.
@@ -21,6 +21,7 @@ quick start (no data needed, bundled synthetic machine sounds):
   aadbench list                              every dataset, extractor and detector
   aadbench run --plugins resnet34,gmm        the paper's pipeline, AUC per machine
   aadbench synth ./synthetic-mimii           write the synthetic data as MIMII files
+  aadbench leaderboard                       browse the results (Streamlit)
 """
 
 

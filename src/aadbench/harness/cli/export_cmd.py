@@ -1,0 +1,117 @@
+"""``aadbench export``: the leaderboard's tables as CSV, Markdown or LaTeX."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..store import DEFAULT_DB
+
+FORMATS = ("csv", "md", "latex")
+TABLES = ("main", "paper", "timing")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "export", help="write the leaderboard tables as CSV, Markdown or LaTeX",
+        description="Write the tables of `aadbench leaderboard` from the command line. main: rows "
+                    "extractor x detector (x weights), columns machine type x ID, mean ± std over seeds in "
+                    "percent, per-type and overall averages, rank, best in bold and second best in italics "
+                    "(underlined in LaTeX); one table per dataset. paper: MIMII 6 dB runs with ImageNet "
+                    "weights beside Mueller et al. (2021) Table 1. timing: seconds per extractor, detector "
+                    "and device.",
+        epilog="example: aadbench export --format md --db results.sqlite --dataset 'mimii 6 dB' > table.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--format", choices=FORMATS, default="md", help="output format (default: md)")
+    p.add_argument("--db", default=DEFAULT_DB, help=f"results database (default: {DEFAULT_DB})")
+    p.add_argument("--metric", choices=("auc", "pauc", "official"), default="auc",
+                   help="cell values of the main table; official: the DCASE score (DCASE datasets only)")
+    p.add_argument("--table", choices=TABLES, default="main", help="which table (default: main)")
+    p.add_argument("--dataset", default=None,
+                   help="one dataset, as the leaderboard names it: 'mimii 6 dB', 'dcase 2021', 'synthetic' "
+                        "(default: every dataset in the database)")
+    for column, label in (("run_id", "runs"), ("extractor", "extractors"), ("detector", "detectors"),
+                          ("weights", "weights"), ("seed", "seeds")):
+        p.add_argument(f"--{label}", dest=column, default=None, metavar="A,B",
+                       help=f"keep only these {label} (comma-separated)")
+    p.add_argument("--output", "-o", default=None, help="write to this file instead of standard output")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ...leaderboard import data
+
+    state = data.db_state(args.db)
+    if state.status == "missing":
+        raise FileNotFoundError(f"results database {args.db} does not exist; run `aadbench run` first")
+    if state.status == "unreadable":
+        raise ValueError(state.message.replace("`", ""))
+    frame = data.load_results(args.db) if state.status == "ok" else None
+    if frame is None:
+        print(f"note: {args.db} holds no results yet", file=sys.stderr)
+        text = "" if args.format == "csv" else "(no results)\n"
+    else:
+        text = render(frame, args)
+    if args.output:
+        Path(args.output).expanduser().write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _selections(args: argparse.Namespace) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for column in ("run_id", "extractor", "detector", "weights", "seed"):
+        raw = getattr(args, column, None)
+        if raw:
+            values = [v.strip() for v in str(raw).split(",") if v.strip()]
+            out[column] = [int(v) for v in values] if column == "seed" else values
+    return out
+
+
+def render(frame, args: argparse.Namespace) -> str:
+    """The chosen table of the filtered frame in the chosen format."""
+    from ...leaderboard import data, tables
+
+    frame = data.filter_results(frame, _selections(args))
+    if args.table == "paper":
+        return _flat(tables.paper_comparison(frame), args.format)
+    labels = data.options(frame, "dataset_label")
+    if args.dataset:
+        if args.dataset not in labels:
+            raise ValueError(f"--dataset {args.dataset!r}: the database has {', '.join(map(repr, labels)) or 'none'}")
+        labels = [args.dataset]
+    if args.table == "timing":
+        return _flat(tables.timing_table(frame[frame["dataset_label"].isin(labels)]), args.format)
+    return _main_tables(frame, labels, args)
+
+
+def _main_tables(frame, labels: list[str], args: argparse.Namespace) -> str:
+    from ...leaderboard import data, tables
+
+    boards = []
+    for label in labels:
+        scoped = frame[frame["dataset_label"] == label]
+        if args.metric not in tables.available_metrics(scoped):
+            if args.dataset:
+                raise ValueError(f"--metric {args.metric}: {label} has no official DCASE score")
+            continue
+        if args.metric == "official":
+            scoped = data.with_metrics(args.db, scoped)
+        boards.append((label, tables.leaderboard(scoped, args.metric, title=f"{label}: {tables.METRICS[args.metric]}")))
+    if args.format == "csv":
+        import pandas as pd
+
+        parts = [tables.long_frame(b).assign(dataset=label, metric=args.metric) for label, b in boards]
+        return pd.concat(parts, ignore_index=True).to_csv(index=False, float_format="%.3f") if parts else ""
+    render_one = tables.to_markdown if args.format == "md" else tables.to_latex
+    return "\n".join(render_one(b) for _, b in boards) or "(no results match)\n"
+
+
+def _flat(frame, fmt: str) -> str:
+    from ...leaderboard import tables
+
+    if fmt == "csv":
+        return frame.to_csv(index=False, float_format="%.3f")
+    return tables.frame_to_markdown(frame) if fmt == "md" else tables.frame_to_latex(frame)

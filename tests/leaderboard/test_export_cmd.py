@@ -1,0 +1,86 @@
+"""``aadbench export`` and ``aadbench leaderboard`` (the command modules, on the fixture database)."""
+import argparse
+from io import StringIO
+
+import pandas as pd
+import pytest
+
+from aadbench.harness import cli
+from aadbench.harness.cli import export_cmd, leaderboard_cmd
+
+
+@pytest.fixture
+def main(monkeypatch):
+    """``aadbench.harness.cli.main`` with both commands registered (whether or not COMMANDS has them)."""
+    extra = tuple(m for m in (export_cmd, leaderboard_cmd) if m not in cli.COMMANDS)
+    monkeypatch.setattr(cli, "COMMANDS", cli.COMMANDS + extra)
+    return cli.main
+
+
+def test_export_md_prints_the_table_in_the_papers_layout(main, leaderboard_db, capsys):
+    assert main(["export", "--format", "md", "--db", str(leaderboard_db)]) == 0
+    out = capsys.readouterr().out
+    assert "### mimii 6 dB: AUC (%)" in out and "### synthetic: AUC (%)" in out
+    assert "| extractor | detector | weights | fan id_00 | fan id_02 | fan avg | avg | rank | seeds |" in out
+    assert ("| resnet34 | gmm | imagenet | **81.0 ± 1.4** | **92.0 ± 2.8** | **86.5 ± 2.1** | **86.5 ± 2.1** "
+            "| 1 | 2 |") in out
+    assert "| resnet34 | gmm | random | 99.0 | 97.0 | 98.0 | 98.0 | 1 | 1 |" in out.split("### synthetic")[1]
+
+
+def test_export_through_a_parser_built_from_add_parser(leaderboard_db, capsys):
+    parser = argparse.ArgumentParser()
+    export_cmd.add_parser(parser.add_subparsers())
+    args = parser.parse_args(["export", "--format", "md", "--db", str(leaderboard_db), "--dataset", "mimii 6 dB",
+                              "--metric", "pauc", "--extractors", "alexnet"])
+    assert args.handler(args) == 0
+    out = capsys.readouterr().out
+    assert "### mimii 6 dB: pAUC (%)" in out and "synthetic" not in out and "resnet34" not in out
+    assert "| alexnet | gmm | imagenet | 51.0 ± 1.4 |" in out  # one row: nothing to mark
+
+
+def test_export_csv_and_latex_to_a_file(main, leaderboard_db, tmp_path, capsys):
+    target = tmp_path / "t.csv"
+    assert main(["export", "--format", "csv", "--db", str(leaderboard_db), "--output", str(target)]) == 0
+    long = pd.read_csv(target)
+    assert set(long["dataset"]) == {"mimii 6 dB", "synthetic"} and set(long["metric"]) == {"auc"}
+    hit = long[(long["dataset"] == "mimii 6 dB") & (long["extractor"] == "alexnet") & (long["machine_id"] == "id_00")]
+    assert hit[["mean", "mark"]].values.tolist() == [[61.0, "second"]]
+    assert main(["export", "--format", "latex", "--db", str(leaderboard_db), "--seeds", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "\\begin{tabular}" in out and "\\textbf{80.0}" in out and "\\toprule" in out
+
+
+def test_export_paper_and_timing_tables(main, leaderboard_db, capsys):
+    assert main(["export", "--table", "paper", "--format", "csv", "--db", str(leaderboard_db)]) == 0
+    comp = pd.read_csv(StringIO(capsys.readouterr().out))
+    assert len(comp) == 4 and comp["diff"].round(1).tolist() == [3.3, 6.3, 22.3, 26.4]
+    assert main(["export", "--table", "timing", "--db", str(leaderboard_db), "--dataset", "synthetic"]) == 0
+    assert "| resnet34 | gmm | cpu | 2 | 20.00 |" in capsys.readouterr().out
+
+
+def test_export_errors(main, leaderboard_db, tmp_path, capsys):
+    assert main(["export", "--db", str(tmp_path / "none.sqlite")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["export", "--db", str(leaderboard_db), "--dataset", "mimii 0 dB"]) == 2
+    assert "'mimii 6 dB'" in capsys.readouterr().err
+    assert main(["export", "--db", str(leaderboard_db), "--dataset", "synthetic", "--metric", "official"]) == 2
+    assert "no official DCASE score" in capsys.readouterr().err
+
+
+def test_export_of_an_empty_database(main, empty_db, capsys):
+    assert main(["export", "--db", str(empty_db)]) == 0
+    captured = capsys.readouterr()
+    assert "(no results)" in captured.out and "no results yet" in captured.err
+
+
+def test_leaderboard_starts_streamlit_on_the_app(main, tmp_path, monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(leaderboard_cmd.subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+    db = tmp_path / "none.sqlite"
+    assert main(["leaderboard", "--db", str(db), "--port", "8777"]) == 0
+    (cmd,) = calls
+    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4].endswith("leaderboard/app.py")
+    assert cmd[cmd.index("--server.port") + 1] == "8777" and cmd[cmd.index("--server.headless") + 1] == "true"
+    assert cmd[-3:] == ["--", "--db", str(db.resolve())]
+    captured = capsys.readouterr()
+    assert "No results database" in captured.err and "http://localhost:8777/" in captured.out

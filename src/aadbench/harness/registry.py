@@ -33,6 +33,8 @@ BUNDLED_PLUGINS = (
 ENV_DISABLE = "AADBENCH_DISABLE_PLUGINS"
 #: set to 1 to load bundled plugins only
 ENV_NO_ENTRY_POINTS = "AADBENCH_NO_ENTRY_POINTS"
+#: set to 1 to make a plugin that fails to load fatal (as --strict-plugins)
+ENV_STRICT = "AADBENCH_STRICT_PLUGINS"
 
 
 class PluginError(Exception):
@@ -224,8 +226,10 @@ def _version(dist: str) -> str:
 _cache: dict[bool, Registry] = {}
 
 
-def get_registry(strict: bool = False) -> Registry:
-    """The process-wide registry (loaded once)."""
+def get_registry(strict: bool | None = None) -> Registry:
+    """The process-wide registry (loaded once); ``strict`` defaults to $AADBENCH_STRICT_PLUGINS."""
+    if strict is None:
+        strict = os.environ.get(ENV_STRICT, "") not in ("", "0")
     if strict not in _cache:
         _cache[strict] = load_registry(strict=strict)
     return _cache[strict]

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from typing import Sequence
 
+from ..registry import ENV_STRICT
 from . import datasets_cmd, export_cmd, leaderboard_cmd, list_cmd, plugins_cmd, run_cmd, synth_cmd
 
 COMMANDS = (run_cmd, list_cmd, synth_cmd, datasets_cmd, leaderboard_cmd, export_cmd, plugins_cmd)
@@ -36,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"aadbench {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="show debug messages")
+    parser.add_argument("--strict-plugins", action="store_true",
+                        help="fail when an installed plugin cannot be loaded (default: report and skip it)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         module.add_parser(sub)
@@ -47,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
+    if args.strict_plugins:
+        os.environ[ENV_STRICT] = "1"
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2

@@ -15,12 +15,11 @@ def add_parser(sub) -> None:
         epilog=f"environment: {ENV_DISABLE}=name1,name2 skips plugins by entry-point or distribution name; "
                f"{ENV_NO_ENTRY_POINTS}=1 loads the bundled plugins only.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--strict-plugins", action="store_true", help="fail when a plugin cannot be loaded")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    registry = get_registry(strict=args.strict_plugins)
+    registry = get_registry()
     if args.json:
         print(json.dumps({
             "plugins": [vars(p) for p in registry.plugins],

@@ -27,7 +27,11 @@ BUNDLED_PLUGINS = (
     "aadbench.datasets.dcase",
     "aadbench.datasets.folder",
     "aadbench.plugins.image_cnns",
+    "aadbench.plugins.mel_patches",
     "aadbench.plugins.classic_detectors",
+    "aadbench.plugins.distance_detectors",
+    "aadbench.plugins.autoencoders",
+    "aadbench.plugins.neural_detectors",
 )
 #: comma-separated entry-point or distribution names to skip
 ENV_DISABLE = "AADBENCH_DISABLE_PLUGINS"

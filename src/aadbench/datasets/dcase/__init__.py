@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ... import hookimpl
 from ...specs import DatasetSpec
+from .. import AUDIO_DEFAULTS
 
 DEFAULTS = {
     "data_root": "",
@@ -10,10 +11,7 @@ DEFAULTS = {
     "machines": [],
     "supplemental": False,
     "ground_truth": "",
-    "sample_rate": 16000,
-    "channel": "0",  # a channel index or "mean"
-    "length_policy": "keep",
-    "duration": None,
+    **AUDIO_DEFAULTS,
 }
 
 

@@ -3,15 +3,13 @@ from __future__ import annotations
 
 from ... import hookimpl
 from ...specs import DatasetSpec
+from .. import AUDIO_DEFAULTS
 
 DEFAULTS = {
     "data_root": "",
     "manifest": "",
     "machine": "",
-    "sample_rate": 16000,
-    "channel": "0",  # a channel index or "mean"
-    "length_policy": "keep",
-    "duration": None,
+    **AUDIO_DEFAULTS,
 }
 
 

@@ -3,16 +3,14 @@ from __future__ import annotations
 
 from ... import hookimpl
 from ...specs import DatasetSpec
+from .. import AUDIO_DEFAULTS
 
 DEFAULTS = {
     "data_root": "",
     "snr": 6,
     "machines": [],
     "ids": [],
-    "sample_rate": 16000,
-    "channel": "0",  # a channel index or "mean"
-    "length_policy": "keep",
-    "duration": None,
+    **AUDIO_DEFAULTS,
 }
 
 

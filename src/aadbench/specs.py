@@ -95,7 +95,7 @@ class ExtractorSpec(ComponentSpec):
 
     ``domain`` is what its weights were pretrained on (one of :data:`DOMAINS`) and
     ``licence`` the licence of those weights; ``non_commercial`` flags weights that may
-    not be used commercially.
+    not be used commercially; ``weights`` lists the checkpoint files it may download.
     """
 
     kind: ClassVar[str] = "extractor"
@@ -103,15 +103,18 @@ class ExtractorSpec(ComponentSpec):
     domain: str = "none"
     licence: str = ""
     non_commercial: bool = False
+    #: the checkpoints it may download (:class:`aadbench.harness.weights.WeightsFile`), for `aadbench weights`
+    weights: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.domain not in DOMAINS:
             raise ValueError(f"extractor {self.name!r}: domain {self.domain!r} is not one of {DOMAINS}")
+        object.__setattr__(self, "weights", tuple(self.weights))
 
     def info(self) -> dict[str, Any]:
         return {**super().info(), "domain": self.domain, "licence": self.licence,
-                "non_commercial": self.non_commercial}
+                "non_commercial": self.non_commercial, "weights": [w.info() for w in self.weights]}
 
 
 @dataclass(frozen=True)

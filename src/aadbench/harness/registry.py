@@ -27,6 +27,8 @@ BUNDLED_PLUGINS = (
     "aadbench.datasets.dcase",
     "aadbench.datasets.folder",
     "aadbench.plugins.image_cnns",
+    "aadbench.plugins.timm_models",
+    "aadbench.plugins.audio_nets",
     "aadbench.plugins.mel_patches",
     "aadbench.plugins.classic_detectors",
     "aadbench.plugins.distance_detectors",

@@ -8,9 +8,10 @@ import sys
 from typing import Sequence
 
 from ..registry import ENV_STRICT
-from . import datasets_cmd, export_cmd, leaderboard_cmd, list_cmd, plugins_cmd, run_cmd, synth_cmd
+from . import (datasets_cmd, export_cmd, leaderboard_cmd, list_cmd, plugins_cmd, run_cmd, synth_cmd,
+               weights_cmd)
 
-COMMANDS = (run_cmd, list_cmd, synth_cmd, datasets_cmd, leaderboard_cmd, export_cmd, plugins_cmd)
+COMMANDS = (run_cmd, list_cmd, synth_cmd, datasets_cmd, weights_cmd, leaderboard_cmd, export_cmd, plugins_cmd)
 
 DESCRIPTION = """\
 aadbench: unsupervised acoustic anomaly detection benchmark for machine sounds.

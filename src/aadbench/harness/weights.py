@@ -1,0 +1,254 @@
+"""Pretrained checkpoints: where they come from, where they are cached, whether they are there.
+
+A :class:`WeightsFile` describes one downloadable checkpoint. Extractors declare theirs on
+their :class:`~aadbench.ExtractorSpec` (``weights=``) so that ``aadbench weights list``
+can show them without importing torch: nothing at module level here imports torch.
+
+Files live in torch's hub cache, ``$TORCH_HOME/hub/checkpoints`` (``torch.hub.get_dir()``).
+With ``AADBENCH_OFFLINE=1`` nothing touches the network: a missing file fails at once with
+a message that names the file and where to put it. A local path is always accepted.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+log = logging.getLogger(__name__)
+
+ENV_OFFLINE = "AADBENCH_OFFLINE"
+#: choices that load the declared checkpoint (``imagenet`` is the image CNNs' name for it)
+PRETRAINED_CHOICES = ("pretrained", "imagenet")
+CHOICES = ("auto", "pretrained", "imagenet", "none")
+
+
+class WeightsUnavailableError(RuntimeError):
+    """Pretrained weights were asked for and cannot be had."""
+
+
+@dataclass(frozen=True)
+class WeightsFile:
+    """One downloadable checkpoint.
+
+    ``sha256`` is the full hex digest or, for torchvision's files, the prefix that their
+    names carry (``resnet34-b627a593.pth``); ``None`` when unknown. ``size`` is in bytes.
+    ``licence`` and ``non_commercial`` describe the weights, ``source`` says where they
+    come from in words (paper, record, repository).
+    """
+
+    url: str
+    filename: str
+    sha256: str | None = None
+    size: int | None = None
+    licence: str = ""
+    non_commercial: bool = False
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.filename or "/" in self.filename or "\\" in self.filename:
+            raise ValueError(f"weights filename {self.filename!r} must be a plain file name")
+        if self.sha256 is not None and (len(self.sha256) < 8 or not _is_hex(self.sha256)):
+            raise ValueError(f"sha256 {self.sha256!r} of {self.filename} must be hex, at least 8 digits")
+
+    def info(self) -> dict[str, Any]:
+        """JSON-ready description (for ``aadbench list --json`` and ``weights list --json``)."""
+        return {**dataclasses.asdict(self), "cache_path": str(cache_path(self))}
+
+
+def _is_hex(text: str) -> bool:
+    return all(c in "0123456789abcdef" for c in text.lower())
+
+
+def offline() -> bool:
+    """``AADBENCH_OFFLINE`` is set: never touch the network."""
+    return os.environ.get(ENV_OFFLINE, "") not in ("", "0")
+
+
+def hub_dir() -> Path:
+    """``torch.hub.get_dir()``, computed without importing torch."""
+    hub = sys.modules.get("torch.hub")
+    if hub is not None:  # torch is loaded anyway: honour torch.hub.set_dir()
+        return Path(hub.get_dir())
+    return hub_dir_from_env()
+
+
+def hub_dir_from_env() -> Path:
+    """What ``torch.hub.get_dir()`` returns unless ``set_dir`` was called."""
+    default = os.path.join(os.getenv("XDG_CACHE_HOME", "~/.cache"), "torch")
+    return Path(os.path.expanduser(os.getenv("TORCH_HOME", default))) / "hub"
+
+
+def cache_path(wf: WeightsFile) -> Path:
+    """Where the file is cached (or would be downloaded to)."""
+    return hub_dir() / "checkpoints" / wf.filename
+
+
+def hf_hub_cache() -> Path:
+    """The Hugging Face hub cache (``$HF_HUB_CACHE`` or ``$HF_HOME/hub``), without importing it."""
+    if os.getenv("HF_HUB_CACHE"):
+        return Path(os.path.expanduser(os.environ["HF_HUB_CACHE"]))
+    home = os.getenv("HF_HOME") or os.path.join(os.getenv("XDG_CACHE_HOME", "~/.cache"), "huggingface")
+    return Path(os.path.expanduser(home)) / "hub"
+
+
+def weights_of(spec: Any) -> tuple[WeightsFile, ...]:
+    """The checkpoints an extractor spec declares (none for extractors without weights)."""
+    return tuple(getattr(spec, "weights", ()) or ())
+
+
+def spec_weights(*files: WeightsFile) -> dict[str, Any]:
+    """``ExtractorSpec(..., **spec_weights(wf))``: passes ``weights=`` where the field exists."""
+    from ..specs import ExtractorSpec
+
+    has_field = any(f.name == "weights" for f in dataclasses.fields(ExtractorSpec))
+    return {"weights": tuple(files)} if has_field else {}
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def checksum_matches(wf: WeightsFile, digest: str) -> bool | None:
+    """``True``/``False`` against the declared sha256 (or prefix); ``None`` when none is declared."""
+    if not wf.sha256:
+        return None
+    return digest.lower().startswith(wf.sha256.lower())
+
+
+def missing_message(wf: WeightsFile, what: str, why: str) -> str:
+    path = cache_path(wf)
+    return (f"pretrained weights for {what} are not available ({why}). Expected file: {path}. "
+            f"Download {wf.url} on a machine with internet and copy it there as {wf.filename} "
+            f"(or run `aadbench weights fetch {what}` there and copy {path.parent}; TORCH_HOME moves it), "
+            f"pass a local checkpoint with --set {what}.weights=/path/to/file, "
+            f"or use --weights none for random weights")
+
+
+def random_identity(note: str = "") -> dict[str, Any]:
+    source = f"random-init ({note})" if note else "random-init"
+    return {"kind": "random", "source": source, "pretrained": False}
+
+
+def resolve(wf: WeightsFile, choice: str, *, what: str = "") -> tuple[Path | None, dict[str, Any]]:
+    """``choice`` -> (checkpoint path or ``None`` for random init, identity to store).
+
+    ``auto``: the cached file, else a download (hash-checked), else a loud warning and
+    random weights. ``pretrained``/``imagenet``: the same but failing instead of falling
+    back. ``none``: random weights. Anything else is a local checkpoint path.
+    """
+    choice, what = str(choice), what or wf.filename
+    if choice == "none":
+        return None, random_identity()
+    if choice in ("auto", *PRETRAINED_CHOICES):
+        return _cached_or_downloaded(wf, what, required=choice != "auto")
+    return local_file(choice, what)
+
+
+def local_file(choice: str, what: str) -> tuple[Path, dict[str, Any]]:
+    path = Path(choice).expanduser()
+    if not path.is_file():
+        raise WeightsUnavailableError(
+            f"weights {choice!r} for {what}: no such file; use {', '.join(CHOICES)} or a path to a checkpoint")
+    return path, {"kind": "file", "source": str(path.resolve()), "file": path.name,
+                  "sha256": file_sha256(path), "pretrained": True}
+
+
+def _cached_or_downloaded(wf: WeightsFile, what: str, required: bool) -> tuple[Path | None, dict[str, Any]]:
+    path = cache_path(wf)
+    if not path.is_file():
+        if offline():
+            return _unavailable(wf, what, required, f"offline ({ENV_OFFLINE}=1) and not in the cache")
+        try:
+            download(wf)
+        except Exception as exc:  # no network, proxy, disk, checksum...
+            return _unavailable(wf, what, required, f"download failed: {type(exc).__name__}: {exc}")
+    return path, {"kind": "pretrained", "source": wf.source or wf.url, "file": wf.filename, "pretrained": True}
+
+
+def _unavailable(wf: WeightsFile, what: str, required: bool, why: str) -> tuple[None, dict[str, Any]]:
+    message = missing_message(wf, what, why)
+    if required:
+        raise WeightsUnavailableError(message)
+    log.warning("!!! %s. FALLING BACK TO RANDOM WEIGHTS: results will be marked random, not pretrained.", message)
+    return None, random_identity("pretrained weights unavailable")
+
+
+def download(wf: WeightsFile) -> Path:
+    """Download into the cache through ``torch.hub.download_url_to_file`` and check the hash."""
+    import torch.hub
+
+    path = cache_path(wf)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log.info("downloading %s to %s", wf.url, path)
+    torch.hub.download_url_to_file(wf.url, str(path), hash_prefix=wf.sha256, progress=True)
+    if wf.size is not None and path.stat().st_size != wf.size:
+        size = path.stat().st_size
+        path.unlink()
+        raise WeightsUnavailableError(f"{wf.filename}: downloaded {size} bytes, expected {wf.size}; removed it")
+    return path
+
+
+def fetch(wf: WeightsFile, *, what: str = "") -> Path:
+    """Make sure the file is in the cache and intact, downloading it when needed."""
+    what = what or wf.filename
+    state = verify(wf)
+    if state["present"] and state["checksum"] in ("ok", "unknown"):
+        return cache_path(wf)
+    if offline():
+        raise WeightsUnavailableError(missing_message(wf, what, f"offline ({ENV_OFFLINE}=1)"))
+    if state["present"]:  # corrupt: fetch again
+        log.warning("%s does not match its checksum; downloading it again", cache_path(wf))
+        cache_path(wf).unlink()
+    return download(wf)
+
+
+def verify(wf: WeightsFile, *, hash_file: bool = True) -> dict[str, Any]:
+    """Is the file cached, its size and checksum. ``checksum`` is one of ``ok``,
+    ``mismatch``, ``unknown`` (no checksum declared), ``unchecked`` or ``missing``."""
+    path = cache_path(wf)
+    out: dict[str, Any] = {"file": wf.filename, "path": str(path), "present": path.is_file(),
+                           "size": None, "sha256": None, "checksum": "missing"}
+    if not out["present"]:
+        return out
+    out["size"] = path.stat().st_size
+    if wf.size is not None and out["size"] != wf.size:
+        out["checksum"] = "mismatch"
+        return out
+    if not hash_file:
+        out["checksum"] = "unchecked"
+        return out
+    out["sha256"] = file_sha256(path)
+    match = checksum_matches(wf, out["sha256"])
+    out["checksum"] = "unknown" if match is None else ("ok" if match else "mismatch")
+    return out
+
+
+def preflight(requests: Iterable[tuple[str, Any, str]]) -> None:
+    """Fail fast before a run: ``(extractor name, spec, weights choice)`` triples.
+
+    Offline, every declared file that a ``pretrained``/``imagenet`` choice needs must be
+    in the cache; one error names all missing files and where to put them.
+    """
+    if not offline():
+        return
+    missing = [missing_message(wf, name, f"offline ({ENV_OFFLINE}=1) and not in the cache")
+               for name, spec, choice in requests if str(choice) in PRETRAINED_CHOICES
+               for wf in weights_of(spec) if not cache_path(wf).is_file()]
+    if missing:
+        raise WeightsUnavailableError("\n".join(missing))
+
+
+def label(identity: dict[str, Any]) -> str:
+    """A short string for tables: ``pretrained``, ``random`` or ``file:<name>@<sha8>``."""
+    if identity.get("kind") == "file":
+        return f"file:{identity.get('file')}@{identity.get('sha256', '')[:8]}"
+    return str(identity.get("kind", "unknown"))

@@ -9,8 +9,10 @@ from ...harness.progress import bar
 from .dataset import SyntheticDataset
 
 
-def write_mimii_tree(dataset: SyntheticDataset, out_dir: str | Path, *, progress: bool = True) -> int:
-    """``<type>/id_XX/{normal,abnormal}/NNNNNNNN.wav``, 16-bit PCM; returns the number of files."""
+def write_mimii_tree(dataset: SyntheticDataset, out_dir: str | Path, *, progress: bool = True,
+                     subtype: str = "PCM_16") -> int:
+    """``<type>/id_XX/{normal,abnormal}/NNNNNNNN.wav`` (16-bit PCM as MIMII, or ``FLOAT`` for
+    bit-exact samples); returns the number of files."""
     root = Path(out_dir)
     tasks = dataset.tasks()
     total = sum(len(t.clips) for t in tasks)
@@ -19,6 +21,6 @@ def write_mimii_tree(dataset: SyntheticDataset, out_dir: str | Path, *, progress
             for clip in task.clips:
                 path = root / task.machine_type / task.machine_id / clip.key
                 path.parent.mkdir(parents=True, exist_ok=True)
-                sf.write(path, dataset.load(clip), dataset.sample_rate, subtype="PCM_16")
+                sf.write(path, dataset.load(clip), dataset.sample_rate, subtype=subtype)
                 pbar.update(1)
     return total

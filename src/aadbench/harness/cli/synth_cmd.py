@@ -19,6 +19,8 @@ def add_parser(sub) -> None:
     p.add_argument("--set", dest="assignments", action="append", default=[], metavar="synthetic.PARAM=VALUE",
                    help="a parameter of the synthetic dataset (see `aadbench list --json`)")
     p.add_argument("--machines", default=None, help="machine types, e.g. fan,pump (default: all four)")
+    p.add_argument("--subtype", choices=("PCM_16", "FLOAT"), default="PCM_16",
+                   help="sample format: PCM_16 as MIMII (default) or FLOAT (bit-exact copies of the generated audio)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(handler=run)
 
@@ -38,6 +40,6 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out_dir).expanduser()
     if out.exists() and not out.is_dir():
         raise FileExistsError(f"{out} exists and is not a folder")
-    n = write_mimii_tree(dataset, out, progress=not args.no_progress)
+    n = write_mimii_tree(dataset, out, progress=not args.no_progress, subtype=args.subtype)
     print(f"wrote {n} clips to {out} ({len(dataset.machines)} machine types x {len(dataset.ids)} ids)")
     return 0

@@ -10,8 +10,8 @@ from .protocol import ProtocolConfig
 from .registry import Registry
 from .store import job_key
 
-#: extractor parameters that do not change features (left out of job keys)
-NON_SEMANTIC = ("device", "batch_size")
+#: extractor parameters that do not change features (left out of job keys and cache keys)
+NON_SEMANTIC = ("device", "batch_size", "compile")
 
 
 @dataclass
@@ -68,7 +68,7 @@ def feature_identity(name: str, identity: Mapping[str, Any]) -> dict[str, Any]:
 
 def detector_key(dataset: str, dataset_config: Mapping[str, Any], task: Task, features: Mapping[str, Any],
                  detector: str, detector_params: Mapping[str, Any], seed: int, protocol: ProtocolConfig) -> str:
-    params = {k: v for k, v in detector_params.items() if k != "device"}
+    params = {k: v for k, v in detector_params.items() if k not in ("device", "progress")}
     return job_key(dataset=dataset, dataset_config=dataset_config, task=task.name, features=features,
                    detector=detector, detector_params=params, seed=seed, protocol=protocol.as_dict())
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from ... import hookimpl
+from ...harness.weights import spec_weights
 from ...specs import ExtractorSpec
+from .catalog import weights_for
 
 #: parameters every image CNN extractor takes
 COMMON_DEFAULTS = {
@@ -14,6 +16,8 @@ COMMON_DEFAULTS = {
     "scaling": "patch-minmax",
     "colormap": "viridis",
     "interpolation": "bilinear",
+    "layer": "",              # "" = the paper's layer; else a module name (layer3), globally average-pooled
+    "compile": False,         # torch.compile the network (slow first batches; not part of the features' key)
 }
 
 _MODELS = {
@@ -36,6 +40,7 @@ def register_extractors() -> list[ExtractorSpec]:
             domain="image",
             licence="BSD-3-Clause (torchvision); trained on ImageNet, whose terms restrict commercial use",
             non_commercial=True,
+            **spec_weights(weights_for(name)),
         )
         for name, summary in _MODELS.items()
     ]

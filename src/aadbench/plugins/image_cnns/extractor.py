@@ -11,6 +11,7 @@ from ...components import Extractor
 from ...harness.devices import device_label, resolve_device, resolve_dtype
 from ...harness.frontend import FrontendConfig, MelFrontend
 from . import weights as weights_mod
+from .layers import LayerTap, output_dim
 
 #: extractor name -> (torchvision constructor, feature dimension)
 ARCHS = {
@@ -54,11 +55,14 @@ def build_network_unwrapped(arch: str, init_seed: int = 0) -> torch.nn.Module:
         return getattr(tvm, ARCHS[arch][0])(weights=None)
 
 
-def build_network(arch: str, state: dict | None, init_seed: int = 0) -> torch.nn.Module:
-    """The feature network: torchvision's model with ``state`` loaded, cut at the paper's layer."""
+def build_network(arch: str, state: dict | None, init_seed: int = 0, layer: str = "") -> torch.nn.Module:
+    """The feature network: torchvision's model with ``state`` loaded, cut at the paper's layer
+    or, when ``layer`` names a module (``layer3``), at that module, globally average-pooled."""
     net = build_network_unwrapped(arch, init_seed)
     if state is not None:
         net.load_state_dict(state)
+    if layer:
+        return LayerTap(net, layer, what=arch)
     if arch.startswith("resnet"):
         net.fc = torch.nn.Identity()
         return net
@@ -67,38 +71,83 @@ def build_network(arch: str, state: dict | None, init_seed: int = 0) -> torch.nn
     return _SqueezeNetPooled(net)
 
 
+def fold_batchnorm(net: torch.nn.Module, check: bool = True) -> torch.nn.Module:
+    """Fold each eval-mode BatchNorm2d into the Conv2d registered just before it (ResNets: ~20% faster).
+
+    The same function up to float rounding; ``check`` compares one random image through both
+    and keeps the network unfolded if they disagree (a model whose registration order is not
+    its data flow).
+    """
+    import copy
+
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    folded = copy.deepcopy(net)
+    n = 0
+    for module in folded.modules():
+        names = list(module._modules)
+        for a, b in zip(names, names[1:]):
+            conv, bn = module._modules[a], module._modules[b]
+            if isinstance(conv, torch.nn.Conv2d) and isinstance(bn, torch.nn.BatchNorm2d):
+                module._modules[a], module._modules[b] = fuse_conv_bn_eval(conv, bn), torch.nn.Identity()
+                n += 1
+    if n == 0:
+        return net
+    if check:
+        x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+        with torch.inference_mode():
+            ref, got = net(x), folded(x)
+        if not torch.allclose(ref, got, rtol=1e-3, atol=1e-3 * float(ref.abs().max())):
+            return net
+    return folded
+
+
 class TorchvisionCNN(Extractor):
     """Mel patches rendered as images through an ImageNet CNN (PROTOCOL.md §1)."""
 
     def __init__(self, arch: str, *, weights: str = "auto", device: str = "auto", batch_size: int = 64,
                  dtype: str = "float32", channels_last: bool = False, scaling: str = "patch-minmax",
-                 colormap: str = "viridis", interpolation: str = "bilinear") -> None:
+                 colormap: str = "viridis", interpolation: str = "bilinear", compile: bool = False,
+                 layer: str = "") -> None:
         if arch not in ARCHS:
             raise ValueError(f"unknown architecture {arch!r}; one of {', '.join(ARCHS)}")
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size!r}")
-        self.arch, self.dim = arch, ARCHS[arch][1]
+        self.arch, self.dim, self.layer = arch, ARCHS[arch][1], str(layer or "")
         self.batch_size, self.channels_last = int(batch_size), bool(channels_last)
         self.device, self.dtype = resolve_device(device), resolve_dtype(dtype)
         self.frontend_config = FrontendConfig(scaling=scaling, colormap=colormap, interpolation=interpolation)
         self.sample_rate = self.frontend_config.sample_rate
-        state, self.weights = weights_mod.resolve(arch, weights)
-        net = build_network(arch, state).eval()
+        if self.layer:  # an unknown layer fails before any weights are looked for
+            build_network(arch, None, layer=self.layer)
+        choice = "imagenet" if str(weights) == "pretrained" else weights  # one --weights for every extractor
+        state, self.weights = weights_mod.resolve(arch, choice)
+        net = build_network(arch, state, layer=self.layer).eval()
+        if not self.layer:  # a layer tap hooks modules by name: leave them as they are
+            net = fold_batchnorm(net)
         memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
         self.net = net.to(self.device, dtype=self.dtype, memory_format=memory_format)
+        if self.layer:
+            self.dim = output_dim(self.net, self.frontend_config.image_size, self.device, self.dtype)
+        self.compiled = bool(compile)
+        if self.compiled:
+            self.net = torch.compile(self.net)
         self.frontend = MelFrontend(self.frontend_config).to(self.device)
 
     def identity(self) -> dict[str, Any]:
-        return {
+        out = {
             "arch": self.arch, "dim": self.dim, "weights": self.weights,
             "weights_label": weights_mod.label(self.weights), "dtype": str(self.dtype).replace("torch.", ""),
             "channels_last": self.channels_last, "frontend": self.frontend_config.as_dict(),
             "device": device_label(self.device),
         }
+        if self.layer:  # recorded only when set, so the paper's layer keeps its cache keys
+            out["layer"] = self.layer
+        return out
 
     @torch.inference_mode()
     def extract(self, waves: Sequence[np.ndarray]) -> list[np.ndarray]:
-        patches = [self.frontend.clip_patches(w) for w in waves]
+        patches = self.frontend.batch_patches(waves)
         counts = [p.shape[0] for p in patches]
         flat = torch.cat(patches) if patches else torch.empty(0, 64, 64)
         outs = [self._embed(flat[i: i + self.batch_size]) for i in range(0, flat.shape[0], self.batch_size)]
@@ -106,11 +155,13 @@ class TorchvisionCNN(Extractor):
         return [a.copy() for a in np.split(feats, np.cumsum(counts)[:-1])]
 
     def _embed(self, unit: torch.Tensor) -> torch.Tensor:
-        images = self.frontend.images(unit)  # resize before any layout change: faster
-        if self.channels_last:
-            images = images.contiguous(memory_format=torch.channels_last)
-        out = self.net(images.to(self.dtype))
-        return out.float().cpu()
+        n = unit.shape[0]
+        if self.compiled and n < self.batch_size:  # one batch shape: no recompilation for the last batch
+            unit = torch.cat([unit, unit.new_zeros((self.batch_size - n, *unit.shape[1:]))])
+        images = self.frontend.images(unit)  # resize before any layout or type change: faster
+        memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
+        out = self.net(images.to(dtype=self.dtype, memory_format=memory_format))
+        return out[:n].float().cpu()
 
 
 def _factory(arch: str):

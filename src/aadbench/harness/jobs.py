@@ -1,66 +1,130 @@
 """The two kinds of work in a grid, as plain functions: extract a task, run a detector job."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
-from ..components import Dataset, Detector, Extractor, Task
+from ..components import Clip, Dataset, Detector, Extractor, Task
 from . import metrics
-from .audio import resample
+from .audio import AudioError, resample
 from .progress import bar
 from .protocol import ProtocolConfig, Split, Standardizer, pool, stack
 from .store import ClipScore
 
+if TYPE_CHECKING:
+    from .cache import ExtractorCache
+
 log = logging.getLogger(__name__)
 
 #: clips handed to an extractor at once (its own batching works across them)
-CLIPS_PER_CALL = 8
+CLIPS_PER_CALL = 32
+#: threads that read (decode, resample) clips ahead of the extractor
+DECODE_WORKERS = 2
 
 
 @dataclass
 class TaskFeatures:
     """Per-clip segment features of one task (aligned with its clips), and their cost.
 
-    ``bad`` maps the key of each clip that could not be read to the reason.
+    ``bad`` maps the key of each clip that could not be read to the reason; ``n_clips``
+    counts the clips extracted now, ``cached`` those read from the feature cache.
     """
 
     features: list[np.ndarray]
     seconds: float
     n_clips: int
     bad: dict[str, str] = field(default_factory=dict)
+    cached: int = 0
 
 
 def extract_task(dataset: Dataset, task: Task, extractor: Extractor, *, desc: str = "",
-                 progress: bool = True) -> TaskFeatures:
-    """Load, resample and extract every clip of the task; unreadable clips are collected in ``bad``."""
-    from .audio import AudioError
+                 progress: bool = True, cache: "ExtractorCache | None" = None,
+                 decode_workers: int = DECODE_WORKERS) -> TaskFeatures:
+    """Features of every clip of the task: from the cache where there, else loaded and extracted.
 
+    Clips are read by a small thread pool one chunk ahead of the extractor; every clip
+    extracted is written to the cache at once, so an interrupted extraction loses nothing.
+    Unreadable clips are collected in ``bad``.
+    """
     start = time.perf_counter()
     feats: dict[str, np.ndarray] = {}
     bad: dict[str, str] = {}
-    clips = task.clips
-    with bar(total=len(clips), desc=desc or task.name, unit="clip", enabled=progress) as pbar:
-        for i in range(0, len(clips), CLIPS_PER_CALL):
-            chunk, waves = [], []
-            for clip in clips[i: i + CLIPS_PER_CALL]:
-                try:
-                    waves.append(resample(dataset.load(clip), dataset.sample_rate, extractor.sample_rate))
-                    chunk.append(clip)
-                except AudioError as exc:
-                    bad[clip.key] = str(exc)
-            out = extractor.extract(waves) if waves else []
-            if len(out) != len(waves):
-                raise RuntimeError(f"extractor returned {len(out)} feature arrays for {len(waves)} clips")
-            for clip, f in zip(chunk, out):
-                _check_features(f, clip.key)
-                feats[clip.key] = np.asarray(f, dtype=np.float32)
-            pbar.update(len(clips[i: i + CLIPS_PER_CALL]))
-    ordered = [feats[c.key] for c in clips if c.key in feats]
-    return TaskFeatures(ordered, time.perf_counter() - start, len(clips), bad)
+    keys: dict[str, str] = {}
+    todo = list(task.clips)
+    if cache is not None and not cache.by_content:
+        todo = []
+        for clip in task.clips:
+            keys[clip.key] = cache.clip_key(dataset, clip)
+            hit = cache.load(keys[clip.key])
+            if hit is None:
+                todo.append(clip)
+            else:
+                feats[clip.key] = hit
+    cached, extracted = len(feats), 0
+    pool = ThreadPoolExecutor(decode_workers, thread_name_prefix="aadbench-decode") if decode_workers > 0 else None
+    with bar(total=len(task.clips), desc=desc or task.name, unit="clip", enabled=progress) as pbar, \
+            (pool or contextlib.nullcontext()):
+        pbar.update(cached)
+        for chunk, waves in _read_ahead(pool, dataset, extractor.sample_rate, todo):
+            ready = []
+            for clip, wave in zip(chunk, waves):
+                if isinstance(wave, AudioError):
+                    bad[clip.key] = str(wave)
+                    continue
+                if cache is not None and cache.by_content:
+                    keys[clip.key] = cache.content_key(wave, extractor.sample_rate)
+                    hit = cache.load(keys[clip.key])
+                    if hit is not None:
+                        feats[clip.key] = hit
+                        cached += 1
+                        continue
+                ready.append((clip, wave))
+            _extract_chunk(extractor, ready, feats, cache, keys)
+            extracted += len(ready)
+            pbar.update(len(chunk))
+    ordered = [feats[c.key] for c in task.clips if c.key in feats]
+    return TaskFeatures(ordered, time.perf_counter() - start, extracted, bad, cached)
+
+
+def _extract_chunk(extractor: Extractor, ready: list, feats: dict, cache, keys: dict) -> None:
+    if not ready:
+        return
+    out = extractor.extract([w for _, w in ready])
+    if len(out) != len(ready):
+        raise RuntimeError(f"extractor returned {len(out)} feature arrays for {len(ready)} clips")
+    for (clip, _), f in zip(ready, out):
+        _check_features(f, clip.key)
+        feats[clip.key] = arr = np.asarray(f, dtype=np.float32)
+        if cache is not None:
+            cache.save(keys[clip.key], arr)
+
+
+def _read_ahead(pool: ThreadPoolExecutor | None, dataset: Dataset, rate: int, clips: list[Clip]
+                ) -> Iterator[tuple[list[Clip], list]]:
+    """Chunks of clips with their waveforms (or the AudioError that reading raised), one chunk ahead
+    when there is a pool (else read in turn)."""
+    def read(clip: Clip):
+        try:
+            return resample(dataset.load(clip), dataset.sample_rate, rate)
+        except AudioError as exc:
+            return exc
+
+    chunks = [clips[i: i + CLIPS_PER_CALL] for i in range(0, len(clips), CLIPS_PER_CALL)]
+    if pool is None:
+        for chunk in chunks:
+            yield chunk, [read(c) for c in chunk]
+        return
+    pending = [pool.submit(read, c) for c in chunks[0]] if chunks else []
+    for i, chunk in enumerate(chunks):
+        current = pending
+        pending = [pool.submit(read, c) for c in chunks[i + 1]] if i + 1 < len(chunks) else []
+        yield chunk, [f.result() for f in current]
 
 
 def without_bad(task: Task, bad: dict[str, str], skip_bad_test: bool) -> tuple[Task, dict[str, int]]:

@@ -22,12 +22,18 @@ examples:
   aadbench run --plugins resnet34,gmm --dataset mimii --data-root ~/data/mimii
   aadbench run --plugins resnet34,gmm --dataset dcase --data-root ~/data/dcase2020/dev_data
   aadbench run --plugins resnet34,gmm --dataset folder --data-root ~/recordings/press3
+  aadbench run --plugins resnet34,gmm --set resnet34.dtype=bfloat16 --set resnet34.channels_last=true
+      about twice the CNN throughput on a recent CPU (AUCs within 0.01 of float32 on the synthetic data)
+  aadbench run --plugins resnet18,resnet34,gmm,kde --executor dask --address tcp://head:8786
+      on a Dask cluster (without --address: a local cluster of --workers processes)
 
 Parameters of any component are set with --set NAME.PARAM=VALUE (see `aadbench list --json`
 for every parameter and default); protocol settings with --set protocol.n_test=100,
 protocol.pooling=mean|median|max, protocol.standardize=false.
 Results go to an SQLite file (--db); a job already stored is not computed again, so an
 interrupted run continues where it stopped when the same command is run again.
+Extracted features are cached per clip (see `aadbench cache info`), so a rerun with other
+detectors or seeds extracts nothing.
 """
 
 
@@ -55,7 +61,27 @@ def add_parser(sub) -> None:
                    help="score a task even when some test files cannot be read (they are counted and left out); "
                         "unreadable training files are always skipped with a warning")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _add_speed_options(p)
     p.set_defaults(handler=run)
+
+
+def _add_speed_options(p: argparse.ArgumentParser) -> None:
+    cache = p.add_argument_group("feature cache")
+    cache.add_argument("--cache-dir", default=None,
+                       help="feature cache folder (default $AADBENCH_CACHE or ~/.cache/aadbench/features)")
+    cache.add_argument("--no-cache", action="store_true", help="neither read nor write cached features")
+    cache.add_argument("--cache-key", choices=("fingerprint", "content"), default="fingerprint",
+                       help="identify clips by path, size and mtime (fingerprint, default) or by a SHA-256 of "
+                            "their decoded audio (content: every clip is read on a rerun)")
+    ex = p.add_argument_group("execution")
+    ex.add_argument("--executor", choices=("local", "dask"), default="local",
+                    help="local: in this process (default); dask: on a Dask distributed cluster")
+    ex.add_argument("--address", default=None,
+                    help="Dask scheduler, e.g. tcp://host:8786 (default: start a local cluster)")
+    ex.add_argument("--workers", type=int, default=2, help="worker processes of the local Dask cluster (default 2)")
+    ex.add_argument("--gpu-workers", action="store_true",
+                    help="place extraction jobs on Dask workers started with --resources GPU=1 "
+                         "(implied by --device cuda with --executor dask)")
 
 
 def _names(values: list[str]) -> list[str]:
@@ -131,10 +157,27 @@ def run(args: argparse.Namespace) -> int:
     config = build_config(args, registry)
     command = "aadbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with ResultStore(args.db) as store:
-        report = Runner(registry, store, config, command=command, progress=not args.no_progress).run()
+        report = Runner(registry, store, config, command=command, progress=not args.no_progress,
+                        cache=_cache_options(args), executor=args.executor,
+                        executor_options=_executor_options(args)).run()
         frame = results_frame(store.results(report.keys))
     _print_summary(report, frame, auc_table, failures, args.db)
     return 1 if report.failed else 0
+
+
+def _cache_options(args: argparse.Namespace):
+    from ..pipeline import CacheOptions
+
+    return CacheOptions(enabled=not args.no_cache, root=args.cache_dir, key_mode=args.cache_key)
+
+
+def _executor_options(args: argparse.Namespace) -> dict[str, Any]:
+    if args.executor != "dask":
+        if args.address or args.gpu_workers:
+            raise ParameterError("--address and --gpu-workers go with --executor dask")
+        return {}
+    gpu = args.gpu_workers or str(args.device).startswith("cuda")
+    return {"address": args.address, "n_workers": args.workers, "gpu_workers": gpu}
 
 
 def _print_summary(report, frame, auc_table, failures, db) -> None:
@@ -148,7 +191,9 @@ def _print_summary(report, frame, auc_table, failures, db) -> None:
     clips_s = report.extracted_clips / report.extract_s if report.extract_s else 0.0
     print(f"\njobs: {report.computed} computed, {report.skipped} already stored, {report.failed} failed "
           f"(results in {db}, run {report.run_id})")
-    print(f"time: extraction {report.extract_s:.1f} s ({report.extracted_clips} clips, {clips_s:.2f} clips/s), "
+    cached = f", {report.cached_clips} from the cache" if report.cached_clips else ""
+    print(f"time: extraction {report.extract_s:.1f} s ({report.extracted_clips} clips, {clips_s:.2f} clips/s"
+          f"{cached}), "
           f"fit {report.fit_s:.1f} s, scoring {report.score_s:.1f} s")
     for line in failures(frame):
         print(f"FAILED {line}")

@@ -1,0 +1,124 @@
+"""Dask distributed: extraction and detector jobs run on workers, results come back here.
+
+Extraction jobs (task x extractor) are submitted first; every detector job of the task
+depends on its extraction's future, so the features go from worker to worker and never
+through the coordinator. Detector jobs have the higher priority, so a task's features are
+used and released before more tasks are extracted. As each detector job completes
+(:func:`dask.distributed.as_completed`) the coordinator, and only it, commits the result.
+
+``address`` connects to a running scheduler (``tcp://host:8786``, or the path of a
+scheduler file written by ``dask scheduler --scheduler-file``); without one a
+:class:`~dask.distributed.LocalCluster` of ``n_workers`` single-threaded processes is
+started and stopped with the run. With ``gpu_workers`` extraction jobs (and detector jobs
+whose device is CUDA) ask for the worker resource ``GPU=1``: start GPU workers with
+``dask worker ... --resources GPU=1``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from typing import Sequence
+
+from ..jobs import describe_error
+from ..protocol import ProtocolConfig
+from .work import TaskWork, run_detector, run_extraction
+
+log = logging.getLogger(__name__)
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise ValueError("--executor dask needs Dask distributed: pip install 'aadbench[dask]'") from None
+    return distributed
+
+
+class DaskExecutor:
+    name = "dask"
+
+    def __init__(self, *, address: str | None = None, n_workers: int = 2, gpu_workers: bool = False,
+                 progress: bool = True) -> None:
+        if int(n_workers) < 1:
+            raise ValueError(f"--workers must be at least 1, not {n_workers}")
+        self.address, self.n_workers, self.gpu_workers = address, int(n_workers), bool(gpu_workers)
+        self.progress = progress
+        _import_distributed()
+
+    def _client(self):
+        distributed = _import_distributed()
+        if self.address and self.address.endswith(".json") and os.path.isfile(self.address):
+            return distributed.Client(scheduler_file=self.address), None
+        if self.address:
+            return distributed.Client(self.address), None
+        cluster = distributed.LocalCluster(n_workers=self.n_workers, threads_per_worker=1, processes=True,
+                                           dashboard_address=":0",
+                                           resources={"GPU": 1} if self.gpu_workers else None)
+        log.info("dask: started a local cluster of %d workers, dashboard %s", self.n_workers, cluster.dashboard_link)
+        return distributed.Client(cluster), cluster
+
+    def run(self, works: Sequence[TaskWork], protocol: ProtocolConfig, sink, *, fail_fast: bool) -> None:
+        if not any(w.detectors for w in works):
+            return
+        distributed = _import_distributed()
+        client, cluster = self._client()
+        try:
+            self._check_workers(client)
+            futures = self._submit(client, works, protocol)
+            self._collect(client, distributed, futures, sink, fail_fast)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+    def _check_workers(self, client) -> None:
+        workers = client.scheduler_info()["workers"]
+        gpus = [w for w in workers.values() if (w.get("resources") or {}).get("GPU", 0) >= 1]
+        log.info("dask: scheduler %s, %d workers (%d with GPU=1)", client.scheduler.address, len(workers), len(gpus))
+        if self.gpu_workers and workers and not gpus:
+            raise ValueError("extraction jobs need GPU workers (--gpu-workers, or --device cuda), but no worker of "
+                             f"{client.scheduler.address} has the resource GPU=1: start them with "
+                             "`dask worker ADDRESS --resources GPU=1`, or run with --device cpu")
+
+    def _submit(self, client, works: Sequence[TaskWork], protocol: ProtocolConfig) -> dict:
+        run = uuid.uuid4().hex[:8]
+        resources = {"GPU": 1} if self.gpu_workers else None
+        futures = {}
+        for i, work in enumerate(works):
+            if not work.detectors:
+                continue
+            ext = client.submit(run_extraction, work.extraction, key=f"extract-{run}-{i}", pure=False,
+                                resources=resources, priority=0)
+            for job in work.detectors:
+                on_gpu = self.gpu_workers and str(job.params.get("device", "")).startswith("cuda")
+                future = client.submit(run_detector, ext, job, protocol, key=f"detect-{run}-{job.key}",
+                                       pure=False, priority=1, resources={"GPU": 1} if on_gpu else None)
+                futures[future] = (work, job)
+        return futures
+
+    def _collect(self, client, distributed, futures: dict, sink, fail_fast: bool) -> None:
+        from ..progress import bar
+
+        with bar(total=len(futures), desc="jobs", unit="job", enabled=self.progress) as pbar:
+            for future in distributed.as_completed(list(futures)):
+                work, job = futures.pop(future)
+                if future.status != "finished":
+                    exc = _exception(future)
+                    if fail_fast:
+                        client.cancel(list(futures))
+                        raise exc
+                    log.error("%s on %s (%s, seed %d) failed: %s", job.detector, work.extraction.task,
+                              work.extraction.extractor, job.seed, describe_error(exc))
+                    sink.failed(work, job, exc, None)
+                else:
+                    sink.ok(work, job, future.result())
+                future.release()
+                pbar.update(1)
+
+
+def _exception(future) -> BaseException:
+    try:
+        return future.exception() or RuntimeError(f"dask job {future.key} {future.status}")
+    except BaseException as exc:  # a cancelled future raises its CancelledError
+        return exc

@@ -1,0 +1,52 @@
+"""The in-process executor: tasks one after another, each extracted once, its seeds split once."""
+from __future__ import annotations
+
+import logging
+from typing import Sequence
+
+from ..jobs import describe_error
+from ..protocol import ProtocolConfig
+from .work import Components, TaskWork, prepare_split, run_detector, run_extraction
+
+log = logging.getLogger(__name__)
+
+
+class LocalExecutor:
+    name = "local"
+
+    def __init__(self, components: Components, *, progress: bool = True) -> None:
+        self.components, self.progress = components, progress
+
+    def run(self, works: Sequence[TaskWork], protocol: ProtocolConfig, sink, *, fail_fast: bool) -> None:
+        for work in works:
+            ext = work.extraction
+            try:
+                extracted = run_extraction(ext, self.components, progress=self.progress)
+            except Exception as exc:
+                if fail_fast:
+                    raise
+                log.error("%s with %s: %s", ext.task, ext.extractor, describe_error(exc))
+                for job in work.detectors:
+                    sink.failed(work, job, exc, None)
+                continue
+            seeds: dict[int, list] = {}
+            for job in work.detectors:
+                seeds.setdefault(job.seed, []).append(job)
+            for seed, detector_jobs in seeds.items():
+                try:
+                    prepared = prepare_split(extracted, seed, protocol)
+                except Exception as exc:
+                    if fail_fast:
+                        raise
+                    for job in detector_jobs:
+                        sink.failed(work, job, exc, extracted.info)
+                    continue
+                for job in detector_jobs:
+                    try:
+                        outcome = run_detector(extracted, job, protocol, self.components, prepared)
+                    except Exception as exc:
+                        if fail_fast:
+                            raise
+                        sink.failed(work, job, exc, extracted.info)
+                        continue
+                    sink.ok(work, job, outcome)

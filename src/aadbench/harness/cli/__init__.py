@@ -8,10 +8,11 @@ import sys
 from typing import Sequence
 
 from ..registry import ENV_STRICT
-from . import (datasets_cmd, export_cmd, leaderboard_cmd, list_cmd, plugins_cmd, run_cmd, synth_cmd,
-               weights_cmd)
+from . import (bench_cmd, cache_cmd, datasets_cmd, export_cmd, leaderboard_cmd, list_cmd, plugins_cmd, run_cmd,
+               synth_cmd, weights_cmd)
 
-COMMANDS = (run_cmd, list_cmd, synth_cmd, datasets_cmd, weights_cmd, leaderboard_cmd, export_cmd, plugins_cmd)
+COMMANDS = (run_cmd, list_cmd, synth_cmd, datasets_cmd, weights_cmd, cache_cmd, leaderboard_cmd, export_cmd,
+            plugins_cmd, bench_cmd)
 
 DESCRIPTION = """\
 aadbench: unsupervised acoustic anomaly detection benchmark for machine sounds.

@@ -1,0 +1,37 @@
+"""`aadbench bench --quick --json`: runs in tiny mode and reports every measurement."""
+import argparse
+import json
+
+from aadbench.harness.cli import bench_cmd
+
+
+def _bench(*argv):
+    parser = argparse.ArgumentParser(prog="aadbench")
+    bench_cmd.add_parser(parser.add_subparsers())
+    args = parser.parse_args(["bench", *argv])
+    return args.handler(args)
+
+
+def test_quick_json_reports_the_ratios_and_targets(capsys, tmp_path):
+    assert _bench("--quick", "--json", "--workdir", str(tmp_path)) == 0
+    res = json.loads(capsys.readouterr().out)
+    for key in ("speedup_vs_naive", "speedup_vs_naive_bfloat16", "frontend_share", "cache_rerun_speedup",
+                "feature_cache_speedup", "kde_score_s", "peak_memory_gb"):
+        assert isinstance(res[key], float) and res[key] > 0, key
+    assert res["mode"] == "quick" and 0 < res["frontend_share"] < 1
+    assert res["grid"]["fresh_db_extracted_clips"] == 0, "the fresh results file reused the cached features"
+    assert set(res["detectors"]) == {"gmm", "bgmm", "iforest", "ocsvm", "kde"}
+    assert set(res["targets"]) >= {"speedup_vs_naive", "frontend_share", "cache_rerun_speedup", "peak_memory_gb"}
+    assert list(tmp_path.iterdir()) == [], "temporary files are removed"
+
+
+def test_table_and_unknown_part(capsys, tmp_path):
+    assert _bench("--quick", "--only", "detectors", "--workdir", str(tmp_path)) == 0
+    out = capsys.readouterr().out
+    assert "kde" in out and "targets:" in out and "KDE scoring" in out
+    try:
+        _bench("--quick", "--only", "gpu")
+    except ValueError as exc:
+        assert "extraction, cache, detectors, memory" in str(exc)
+    else:
+        raise AssertionError("an unknown part is an error")

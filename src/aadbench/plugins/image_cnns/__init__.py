@@ -12,7 +12,7 @@ COMMON_DEFAULTS = {
     "device": "auto",         # auto | cpu | cuda | cuda:N
     "batch_size": 64,         # patches per forward pass
     "dtype": "float32",       # float32 | bfloat16
-    "channels_last": False,
+    "channels_last": True,    # NHWC layout: ~1.3x faster CNNs on CPU, same features up to float rounding
     "scaling": "patch-minmax",
     "colormap": "viridis",
     "interpolation": "bilinear",

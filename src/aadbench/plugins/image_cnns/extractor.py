@@ -106,7 +106,7 @@ class TorchvisionCNN(Extractor):
     """Mel patches rendered as images through an ImageNet CNN (PROTOCOL.md §1)."""
 
     def __init__(self, arch: str, *, weights: str = "auto", device: str = "auto", batch_size: int = 64,
-                 dtype: str = "float32", channels_last: bool = False, scaling: str = "patch-minmax",
+                 dtype: str = "float32", channels_last: bool = True, scaling: str = "patch-minmax",
                  colormap: str = "viridis", interpolation: str = "bilinear", compile: bool = False,
                  layer: str = "") -> None:
         if arch not in ARCHS:

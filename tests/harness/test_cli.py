@@ -79,3 +79,15 @@ def test_synth_writes_the_mimii_layout_with_the_generated_audio(tmp_path, capsys
 def test_python_dash_m_and_help():
     out = subprocess.run([sys.executable, "-m", "aadbench", "run", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "--plugins" in out.stdout and "examples:" in out.stdout
+
+
+def test_offline_run_names_every_missing_checkpoint_before_any_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("AADBENCH_OFFLINE")
+    db = tmp_path / "r.sqlite"
+    code = main(["run", "--offline", "--plugins", "panns-cnn14,resnet34,mel-patches,gmm", "--weights", "imagenet",
+                 "--db", str(db), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Cnn14_16k_mAP=0.438.pth" in err and "resnet34-b627a593.pth" in err
+    assert "Traceback" not in err and "-v for the traceback" not in err
+    assert not db.exists(), "nothing was started"

@@ -68,8 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         from ..registry import PluginError, UnknownComponentError
         from ..params import ParameterError
+        from ..weights import WeightsUnavailableError
 
-        known = (CliError, PluginError, UnknownComponentError, ParameterError, ValueError, FileNotFoundError)
+        known = (CliError, PluginError, UnknownComponentError, ParameterError, ValueError, FileNotFoundError,
+                 WeightsUnavailableError)
         if isinstance(exc, known):
             print(f"aadbench: error: {exc}", file=sys.stderr)
             return 2

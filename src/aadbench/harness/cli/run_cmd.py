@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import shlex
 import sys
 from typing import Any
@@ -54,6 +55,9 @@ def add_parser(sub) -> None:
                    help="set a component or protocol parameter (repeatable)")
     p.add_argument("--weights", default=None,
                    help="weights for every extractor: auto (default), imagenet, none, or a checkpoint path")
+    p.add_argument("--offline", action="store_true",
+                   help="never touch the network (as AADBENCH_OFFLINE=1): pretrained weights must be in the cache; "
+                        "a run asking for absent ones fails at once, naming every missing file")
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu, cuda or cuda:N")
     p.add_argument("--db", default=DEFAULT_DB, help=f"results database (default ./{DEFAULT_DB})")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing job")
@@ -153,8 +157,14 @@ def run(args: argparse.Namespace) -> int:
     from ..report import auc_table, failures, results_frame
     from ..store import ResultStore
 
+    from .. import weights
+
+    if args.offline:
+        os.environ[weights.ENV_OFFLINE] = "1"
     registry = get_registry()
     config = build_config(args, registry)
+    weights.preflight((c.name, registry.get("extractor", c.name), c.params.get("weights", "auto"))
+                      for c in config.extractors)
     command = "aadbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with ResultStore(args.db) as store:
         report = Runner(registry, store, config, command=command, progress=not args.no_progress,

@@ -120,8 +120,7 @@ class TorchvisionCNN(Extractor):
         self.sample_rate = self.frontend_config.sample_rate
         if self.layer:  # an unknown layer fails before any weights are looked for
             build_network(arch, None, layer=self.layer)
-        choice = "imagenet" if str(weights) == "pretrained" else weights  # one --weights for every extractor
-        state, self.weights = weights_mod.resolve(arch, choice)
+        state, self.weights = weights_mod.resolve(arch, weights)
         net = build_network(arch, state, layer=self.layer).eval()
         if not self.layer:  # a layer tap hooks modules by name: leave them as they are
             net = fold_batchnorm(net)

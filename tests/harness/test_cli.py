@@ -1,4 +1,5 @@
 """``aadbench run``, ``list`` and ``synth`` end to end on tiny synthetic data."""
+import json
 import subprocess
 import sys
 
@@ -91,3 +92,29 @@ def test_offline_run_names_every_missing_checkpoint_before_any_work(tmp_path, ca
     assert "Cnn14_16k_mAP=0.438.pth" in err and "resnet34-b627a593.pth" in err
     assert "Traceback" not in err and "-v for the traceback" not in err
     assert not db.exists(), "nothing was started"
+
+
+def test_timm_models_and_layer_taps_are_named_on_the_command_line(tmp_path, capsys):
+    db = tmp_path / "r.sqlite"
+    code = main(["run", "--plugins", "timm:resnet18,squeezenet1_1@features.6,squeezenet1_1,gmm", "--weights", "none",
+                 "--set", "synthetic.machines=fan", "--set", "synthetic.ids=id_00", "--set", "synthetic.n_normal=4",
+                 "--set", "synthetic.n_anomalous=2", "--set", "synthetic.duration=1.5",
+                 "--set", "gmm.n_components=1", "--set", "timm:resnet18.batch_size=8", "--seeds", "1",
+                 "--db", str(db), "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    with ResultStore(db, readonly=True) as store:
+        rows = {r["extractor"]: {**r, "extractor_config": json.loads(r["extractor_config"])} for r in store.results()}
+    assert set(rows) == {"timm:resnet18", "squeezenet1_1@features.6", "squeezenet1_1"}
+    assert rows["timm:resnet18"]["extractor_config"]["dim"] == 512
+    assert rows["timm:resnet18"]["extractor_config"]["model"] == "resnet18"
+    assert rows["squeezenet1_1@features.6"]["extractor_config"]["layer"] == "features.6"
+    assert rows["squeezenet1_1@features.6"]["extractor_config"]["dim"] == 256
+    assert "squeezenet1_1@features.6 + gmm" in out
+
+
+@pytest.mark.parametrize("name, message", [("gmm@layer3", "only extractors"), ("resnet18@layer9", "layer9"),
+                                           ("timm:", "give a model")])
+def test_bad_component_arguments_are_clear_errors(tmp_path, capsys, name, message):
+    code = main(["run", "--plugins", f"{name},gmm,resnet18", "--weights", "none", "--db", str(tmp_path / "r.sqlite")])
+    assert code == 2 and message in capsys.readouterr().err

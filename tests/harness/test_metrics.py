@@ -52,3 +52,14 @@ def test_precision_recall_f1_at_the_threshold():
     pred = (SCORES > 0.5).astype(int)
     assert got == {"threshold": 0.5, "precision": precision_score(LABELS, pred),
                    "recall": recall_score(LABELS, pred), "f1": f1_score(LABELS, pred)}
+
+
+@pytest.mark.parametrize("train", [np.array([1.0, 2.0]), np.array([3.0, 3.0, 3.0, 3.0])])
+def test_threshold_falls_back_to_the_empirical_quantile_where_no_gamma_fits(train):
+    threshold, method = metrics.decision_threshold(train)
+    assert method == "empirical" and threshold == np.quantile(train, 0.9)
+
+
+def test_threshold_is_the_gamma_quantile_where_one_fits():
+    train = np.random.default_rng(1).gamma(2.0, 1.5, 300)
+    assert metrics.decision_threshold(train) == (metrics.gamma_threshold(train), "gamma")

@@ -208,8 +208,8 @@ def _decision(detector: Detector, prepared: Prepared, protocol: ProtocolConfig, 
     """Precision / recall / F1 at the gamma-quantile threshold of the training clip scores."""
     train_seg = metrics.check_scores(detector.score(prepared.X_train), f"detector {name} (training data)")
     train_clips = pool(train_seg, prepared.train_owner, len(prepared.split.train), protocol.pooling)
-    threshold = metrics.gamma_threshold(train_clips, protocol.threshold_quantile)
-    return metrics.decision_metrics(labels, clip_scores, threshold)
+    threshold, method = metrics.decision_threshold(train_clips, protocol.threshold_quantile)
+    return {**metrics.decision_metrics(labels, clip_scores, threshold), "threshold_method": method}
 
 
 def describe_error(exc: BaseException) -> str:

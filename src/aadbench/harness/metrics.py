@@ -10,9 +10,12 @@
 """
 from __future__ import annotations
 
+import logging
 from typing import Iterable, Sequence
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 MAX_FPR = 0.1
 
@@ -69,6 +72,21 @@ def gamma_threshold(train_scores: np.ndarray, quantile: float = 0.9) -> float:
     shift = min(0.0, float(x.min())) - 1e-6 * (abs(float(x.min())) + 1.0) if x.min() <= 0 else 0.0
     shape, loc, scale = stats.gamma.fit(x - shift)
     return float(stats.gamma.ppf(quantile, shape, loc=loc, scale=scale) + shift)
+
+
+def decision_threshold(train_scores: np.ndarray, quantile: float = 0.9) -> tuple[float, str]:
+    """:func:`gamma_threshold`, or the empirical quantile of the training scores where a gamma
+    law cannot be fitted (too few or identical scores, scipy's FitError): ``(threshold, method)``."""
+    x = np.asarray(train_scores, dtype=np.float64)
+    if x.size >= 3 and np.ptp(x) > 0:
+        try:
+            threshold = gamma_threshold(x, quantile)
+            if np.isfinite(threshold):
+                return threshold, "gamma"
+        except Exception as exc:  # scipy.stats.FitError, RuntimeError, ...
+            log.warning("no gamma law fits the %d training scores (%s); the threshold is their empirical "
+                        "%.2f quantile", x.size, exc, quantile)
+    return float(np.quantile(x, quantile)), "empirical"
 
 
 def decision_metrics(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:

@@ -36,6 +36,9 @@ def parse_name(text: str, registry: Registry) -> ParsedName:
     if at:
         if not layer:
             raise ValueError(f"{label!r}: give a layer after '@', e.g. resnet34@layer3")
+        if registry.kinds_of(base) and "extractor" not in registry.kinds_of(base):
+            raise ValueError(f"{label!r}: only extractors take '@layer' (or ':' arguments); "
+                             f"{base!r} is a {registry.kinds_of(base)[0]}")
         spec = registry.get("extractor", base)
         if LAYER_PARAM not in spec.defaults:
             raise ValueError(f"{label!r}: extractor {base!r} has no layer selection")

@@ -117,9 +117,9 @@ class Runner:
                          if pairs_with(choice, self.registry.get("detector", c.name).requires)]
             if not detectors:
                 continue
-            spec = self.registry.get("extractor", choice.name)
+            spec = self.registry.get("extractor", choice.component)
             params = full_params(spec, choice.params, device=self._extractor_device())
-            identity = self.components.get("extractor", choice.name, params).identity()
+            identity = self.components.get("extractor", spec.name, params).identity()
             features_id = feature_identity(spec.name, {**full_params(spec, choice.params), **identity})
             run_params = full_params(spec, choice.params, device=cfg.device)
             for task in tasks:
@@ -129,7 +129,7 @@ class Runner:
                 ext = ExtractionJob(cfg.dataset.name, ds_params, spec.name, run_params, features_id, task.name,
                                     cfg.skip_bad_files, cache_root, self.cache.key_mode)
                 works.append(TaskWork(ext, pending))
-                bases[id(works[-1])] = self._base(dataset, task, spec.name, identity)
+                bases[id(works[-1])] = self._base(dataset, task, choice.name, identity)
         return works, bases
 
     def _extractor_device(self) -> str:

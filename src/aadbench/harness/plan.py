@@ -16,12 +16,23 @@ NON_SEMANTIC = ("device", "batch_size", "compile")
 
 @dataclass
 class Choice:
-    """A component by name with the parameters the user overrode."""
+    """A component by name with the parameters the user overrode.
+
+    ``name`` is what the user wrote and what results are stored under; ``base`` is the
+    registered component when the name carries arguments (``timm:convnext_tiny`` -> ``timm``,
+    ``resnet34@layer3`` -> ``resnet34``; see :mod:`.names`).
+    """
 
     name: str
     params: dict[str, Any] = field(default_factory=dict)
     #: added by the harness because a detector requires it (not chosen by the user)
     auto: bool = False
+    base: str | None = None
+
+    @property
+    def component(self) -> str:
+        """The registered component's name."""
+        return self.base or self.name
 
 
 @dataclass
@@ -86,7 +97,7 @@ def validate(config: RunConfig, registry: Registry) -> None:
                          f"or --extractor (see `aadbench list`)")
     for kind, choices in (("extractor", config.extractors), ("detector", config.detectors)):
         for choice in choices:
-            spec = registry.get(kind, choice.name)
+            spec = registry.get(kind, choice.component)
             unknown = set(choice.params) - set(spec.defaults)
             if unknown:
                 raise ParameterError(f"{kind} {choice.name} has no parameter {', '.join(sorted(unknown))}")

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from ..params import ParameterError, apply, parse_assignments
+from ..names import ParsedName, parse_name
 from ..plan import Choice, RunConfig
 from ..protocol import ProtocolConfig
 from ..registry import Registry, get_registry
@@ -95,16 +96,22 @@ def _names(values: list[str]) -> list[str]:
 def build_config(args: argparse.Namespace, registry: Registry) -> RunConfig:
     chosen: dict[str, list[str]] = {"dataset": _names([args.dataset] if args.dataset else []),
                                     "extractor": _names(args.extractor), "detector": _names(args.detector)}
-    for name in _names(args.plugins):
-        kind, _ = registry.resolve(name)
-        chosen[kind].append(name)
+    named: dict[str, ParsedName] = {}
+    for text in _names(args.plugins) + chosen["extractor"]:
+        parsed = named[text] = parse_name(text, registry)
+        if text in chosen["extractor"]:
+            continue
+        kind, _ = registry.resolve(parsed.name)
+        if kind != "extractor" and parsed.params:
+            raise ParameterError(f"{text!r}: only extractors take ':' or '@' arguments")
+        chosen[kind].append(text)
     if len(chosen["dataset"]) > 1:
         raise ParameterError(f"one dataset per run, got {', '.join(chosen['dataset'])}")
     dataset = chosen["dataset"][0] if chosen["dataset"] else "synthetic"
     specs = {("dataset", dataset): registry.get("dataset", dataset)}
     for kind in ("extractor", "detector"):
         for name in dict.fromkeys(chosen[kind]):
-            specs[(kind, name)] = registry.get(kind, name)
+            specs[(kind, name)] = registry.get(kind, named[name].name if name in named else name)
     auto = set()
     for (kind, name), spec in list(specs.items()):
         need = getattr(spec, "requires", None)
@@ -116,6 +123,9 @@ def build_config(args: argparse.Namespace, registry: Registry) -> RunConfig:
     if args.data_root is not None:
         raw.setdefault(dataset, {}).setdefault("data_root", args.data_root)
     params = _params(specs, raw)
+    for (kind, name), values in params.items():
+        if kind == "extractor" and name in named:
+            params[(kind, name)] = {**named[name].params, **values}
     if args.weights is not None:
         for (kind, name), spec in specs.items():
             if kind == "extractor" and "weights" in spec.defaults:
@@ -125,7 +135,8 @@ def build_config(args: argparse.Namespace, registry: Registry) -> RunConfig:
     machines = _names([args.machines]) if args.machines else None
     return RunConfig(
         dataset=Choice(dataset, params[("dataset", dataset)]),
-        extractors=[Choice(n, params[("extractor", n)], auto=n in auto) for (k, n) in specs if k == "extractor"],
+        extractors=[Choice(n, params[("extractor", n)], auto=n in auto, base=specs[(k, n)].name)
+                    for (k, n) in specs if k == "extractor"],
         detectors=[Choice(n, params[("detector", n)]) for (k, n) in specs if k == "detector"],
         seeds=list(range(args.seeds)), machines=machines, device=args.device, protocol=protocol,
         fail_fast=args.fail_fast, skip_bad_files=args.skip_bad_files)
@@ -163,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ[weights.ENV_OFFLINE] = "1"
     registry = get_registry()
     config = build_config(args, registry)
-    weights.preflight((c.name, registry.get("extractor", c.name), c.params.get("weights", "auto"))
+    weights.preflight((c.name, registry.get("extractor", c.component), c.params.get("weights", "auto"))
                       for c in config.extractors)
     command = "aadbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with ResultStore(args.db) as store:

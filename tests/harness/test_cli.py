@@ -118,3 +118,13 @@ def test_timm_models_and_layer_taps_are_named_on_the_command_line(tmp_path, caps
 def test_bad_component_arguments_are_clear_errors(tmp_path, capsys, name, message):
     code = main(["run", "--plugins", f"{name},gmm,resnet18", "--weights", "none", "--db", str(tmp_path / "r.sqlite")])
     assert code == 2 and message in capsys.readouterr().err
+
+
+def test_no_progress_silences_the_training_bars_too(tmp_path, capsys):
+    args = ["run", "--plugins", "small-dcae", "--set", "small-dcae.epochs=2", "--set", "synthetic.machines=fan",
+            "--set", "synthetic.ids=id_00", "--set", "synthetic.n_normal=4", "--set", "synthetic.n_anomalous=2",
+            "--set", "synthetic.duration=2", "--seeds", "1", "--device", "cpu"]
+    assert main([*args, "--db", str(tmp_path / "a.sqlite"), "--no-progress"]) == 0
+    assert "epoch" not in capsys.readouterr().err
+    assert main([*args, "--db", str(tmp_path / "b.sqlite")]) == 0
+    assert "epoch" in capsys.readouterr().err

@@ -144,6 +144,8 @@ class Runner:
             for det in detectors:
                 spec = self.registry.get("detector", det.name)
                 params = full_params(spec, det.params, device=cfg.device, seed=seed)
+                if not self.progress and "progress" in spec.defaults and "progress" not in det.params:
+                    params["progress"] = False  # --no-progress silences training bars too (not in job keys)
                 key = detector_key(ds_name, ds_config, task, features_id, det.name, params, seed, cfg.protocol)
                 report.keys.append(key)
                 planned.append(DetectorJob(key, spec.name, params, seed))

@@ -11,7 +11,6 @@ import json
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from aadbench.leaderboard import APP_PATH
+from aadbench.harness.cli.leaderboard_cmd import streamlit_command
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -106,9 +105,7 @@ def _load(port: int, url: str, timeout: float) -> tuple[str, bytes]:
 @pytest.fixture
 def served_app(leaderboard_db, tmp_path):
     port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP_PATH), "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none", "--", "--db", str(leaderboard_db)]
+    cmd = streamlit_command(leaderboard_db, port, "127.0.0.1")  # what `aadbench leaderboard` runs
     log = (tmp_path / "streamlit.log").open("w")
     server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
     try:

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from aadbench.harness.cache import FeatureCache, audio_config, extractor_hash
-from aadbench.harness.cli import cache_cmd, main
+from aadbench.harness.cli import main
 from aadbench.harness.store import ResultStore
 from aadbench.plugins.image_cnns.extractor import TorchvisionCNN
 from aadbench.testing import tiny_synthetic
@@ -27,13 +27,8 @@ def extracted(monkeypatch):
 
 
 def _cache(*argv):
-    """`aadbench cache ...` (through the command module, registered or not)."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="aadbench")
-    cache_cmd.add_parser(parser.add_subparsers())
-    args = parser.parse_args(["cache", *argv])
-    return args.handler(args)
+    """`aadbench cache ...` as a user types it."""
+    return main(["cache", *argv])
 
 
 def _run(tmp_path, capsys, *args, db="r.sqlite"):

@@ -88,8 +88,18 @@ def machine_info() -> dict[str, Any]:
     import torch
 
     return {"cpu": _cpu_name(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(), "native_bfloat16": _native_bfloat16(),
             "torch": torch.__version__, "python": platform.python_version(),
             "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def _native_bfloat16() -> bool:
+    """Whether the CPU has bfloat16 instructions (AVX512-BF16 or AMX); without them bfloat16 is emulated, slowly."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return any(f in flags for f in ("avx512_bf16", "amx_bf16"))
 
 
 def _cpu_name() -> str:
@@ -329,8 +339,7 @@ def bench_memory(scale: Scale, root: Path, result: BenchResult, log) -> None:
             "--device", "cpu", "--no-cache", "--no-progress", "--db", str(root / "memory.sqlite"),
             "--set", "synthetic.machines=fan", "--set", "synthetic.ids=id_00",
             "--set", f"synthetic.n_normal={n - n_anom}", "--set", f"synthetic.n_anomalous={n_anom}",
-            "--set", f"synthetic.duration={scale.seconds}",
-            "--set", f"{arch}.dtype=bfloat16", "--set", f"{arch}.channels_last=true"]
+            "--set", f"synthetic.duration={scale.seconds}"]
     if scale.name == "quick":
         argv += ["--set", "gmm.n_components=2"]
     code = ("import resource, sys\nfrom aadbench.harness.cli import main\nrc = main(sys.argv[1:])\n"
@@ -342,7 +351,7 @@ def bench_memory(scale: Scale, root: Path, result: BenchResult, log) -> None:
     if proc.returncode != 0 or not peaks:
         raise RuntimeError(f"the memory run failed ({proc.returncode}): {proc.stderr[-2000:]}")
     peak_kb = int(peaks[0])
-    result.memory = {"clips": n, "arch": arch, "dtype": "bfloat16", "detector": "gmm", "seconds": seconds,
+    result.memory = {"clips": n, "arch": arch, "dtype": "float32", "detector": "gmm", "seconds": seconds,
                      "peak_rss_mb": peak_kb / 1024}
     result.summary["peak_memory_gb"] = peak_kb / 1024 / 1024
     log(f"memory: {n}-clip {arch} task + gmm: peak RSS {peak_kb / 1024:.0f} MB ({seconds:.0f} s)")
@@ -352,6 +361,8 @@ def bench_memory(scale: Scale, root: Path, result: BenchResult, log) -> None:
 def format_table(res: dict[str, Any]) -> str:
     lines = [f"aadbench bench ({res['mode']} mode) on {res['machine']['cpu']}, {res['machine']['cores']} cores, "
              f"torch {res['machine']['torch']} ({res['machine']['torch_threads']} threads), "
+             f"{res['machine'].get('cpu_capability', '?')}"
+             f"{'' if res['machine'].get('native_bfloat16') else ' (no native bfloat16: it is emulated here)'}, "
              f"load average before {res['machine']['load_average'][0]:.2f}"]
     if res["extraction"]:
         lines += ["", f"{'extraction (clips/s)':<22}{'naive':>8}{'float32':>10}{'x naive':>9}{'bf16+CL':>10}"

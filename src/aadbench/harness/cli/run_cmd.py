@@ -212,8 +212,8 @@ def _print_summary(report, frame, auc_table, failures, db) -> None:
     clips_s = report.extracted_clips / report.extract_s if report.extract_s else 0.0
     print(f"\njobs: {report.computed} computed, {report.skipped} already stored, {report.failed} failed "
           f"(results in {db}, run {report.run_id})")
-    cached = f", {report.cached_clips} from the cache" if report.cached_clips else ""
-    print(f"time: extraction {report.extract_s:.1f} s ({report.extracted_clips} clips, {clips_s:.2f} clips/s"
+    cached = f"; {report.cached_clips} more read from the feature cache" if report.cached_clips else ""
+    print(f"time: extraction {report.extract_s:.1f} s ({report.extracted_clips} clips extracted, {clips_s:.2f} clips/s"
           f"{cached}), "
           f"fit {report.fit_s:.1f} s, scoring {report.score_s:.1f} s")
     for line in failures(frame):

@@ -10,6 +10,7 @@ PANNS_CNN14_16K = WeightsFile(
     url="https://zenodo.org/record/3987831/files/Cnn14_16k_mAP%3D0.438.pth?download=1",
     filename="Cnn14_16k_mAP=0.438.pth",
     sha256="e2ee543a27919542c2ea03eabaa70b24dcd4e6c8e05621de6b67a94e4c5058e6",
+    size=358_668_570,  # 342 MiB, as public manifests of the same file list it
     licence="CC BY 4.0 (Zenodo record 3987831; code MIT); trained on AudioSet (labels CC BY 4.0, audio from YouTube)",
     non_commercial=False,
     source="PANNs Cnn14_16k, AudioSet, mAP 0.438 (Kong et al. 2020), zenodo.org/record/3987831",

@@ -78,3 +78,12 @@ def test_strict_plugins_makes_it_fatal_and_disabling_skips_it(broken_site):
     assert _aadbench("list", env={**broken_site, "AADBENCH_STRICT_PLUGINS": "1"}).returncode == 2
     quiet = _aadbench("list", env={**broken_site, "AADBENCH_DISABLE_PLUGINS": "aadbench-broken-plugin"})
     assert quiet.returncode == 0 and "broken" not in quiet.stdout
+
+
+@needs_example
+def test_selecting_plugins_loads_only_those(broken_site):
+    only = _aadbench("list", env={**broken_site, "AADBENCH_PLUGINS": "example"})
+    assert only.returncode == 0 and "band-energy" in only.stdout and "broken" not in only.stdout
+    other = _aadbench("list", env={**broken_site, "AADBENCH_PLUGINS": "aadbench-broken-plugin"})
+    assert "band-energy" not in other.stdout and "broken_thing" in other.stdout
+    assert "resnet34" in other.stdout, "bundled components are always there"

@@ -37,6 +37,8 @@ BUNDLED_PLUGINS = (
 )
 #: comma-separated entry-point or distribution names to skip
 ENV_DISABLE = "AADBENCH_DISABLE_PLUGINS"
+#: comma-separated entry-point or distribution names: load only these installed plugins
+ENV_ONLY = "AADBENCH_PLUGINS"
 #: set to 1 to load bundled plugins only
 ENV_NO_ENTRY_POINTS = "AADBENCH_NO_ENTRY_POINTS"
 #: set to 1 to make a plugin that fails to load fatal (as --strict-plugins)
@@ -142,8 +144,8 @@ def _make_manager() -> pluggy.PluginManager:
     return pm
 
 
-def _disabled() -> set[str]:
-    return {p.strip() for p in os.environ.get(ENV_DISABLE, "").split(",") if p.strip()}
+def _env_names(var: str) -> set[str]:
+    return {p.strip() for p in os.environ.get(var, "").split(",") if p.strip()}
 
 
 def _entry_points() -> Iterable[md.EntryPoint]:
@@ -187,10 +189,10 @@ def load_registry(*, entry_points: bool = True, strict: bool = False,
         for module_name in BUNDLED_PLUGINS
     ]
     candidates += [(PluginInfo(name, "(in-process)", "-"), obj, False) for name, obj in extra]
-    disabled = _disabled()
+    disabled, only = _env_names(ENV_DISABLE), _env_names(ENV_ONLY)
     for ep in (_entry_points() if entry_points else []):
         dist = ep.dist.name if ep.dist else "?"
-        if ep.name in disabled or dist in disabled:
+        if ep.name in disabled or dist in disabled or (only and not {ep.name, dist} & only):
             continue
         info = PluginInfo(ep.name, dist, ep.dist.version if ep.dist else "?")
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..registry import ENV_DISABLE, ENV_NO_ENTRY_POINTS, get_registry
+from ..registry import ENV_DISABLE, ENV_NO_ENTRY_POINTS, ENV_ONLY, get_registry
 
 
 def add_parser(sub) -> None:
@@ -13,6 +13,7 @@ def add_parser(sub) -> None:
         description="Every loaded plugin (bundled and from the 'aadbench' entry-point group) with its "
                     "distribution, version, hooks and components, and every plugin that failed to load.",
         epilog=f"environment: {ENV_DISABLE}=name1,name2 skips plugins by entry-point or distribution name; "
+               f"{ENV_ONLY}=name1,name2 loads only those installed plugins; "
                f"{ENV_NO_ENTRY_POINTS}=1 loads the bundled plugins only.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=run)

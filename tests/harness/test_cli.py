@@ -110,7 +110,7 @@ def test_timm_models_and_layer_taps_are_named_on_the_command_line(tmp_path, caps
     assert rows["timm:resnet18"]["extractor_config"]["model"] == "resnet18"
     assert rows["squeezenet1_1@features.6"]["extractor_config"]["layer"] == "features.6"
     assert rows["squeezenet1_1@features.6"]["extractor_config"]["dim"] == 256
-    assert "squeezenet1_1@features.6 + gmm" in out
+    assert "squeezenet1_1@features.6 + gmm (random weights)" in out
 
 
 @pytest.mark.parametrize("name, message", [("gmm@layer3", "only extractors"), ("resnet18@layer9", "layer9"),
@@ -128,3 +128,12 @@ def test_no_progress_silences_the_training_bars_too(tmp_path, capsys):
     assert "epoch" not in capsys.readouterr().err
     assert main([*args, "--db", str(tmp_path / "b.sqlite")]) == 0
     assert "epoch" in capsys.readouterr().err
+
+
+def test_extractors_without_weights_are_not_labelled_random(tmp_path, capsys):
+    code = main(["run", "--plugins", "mel-patches,knn", "--set", "knn.k=1", "--set", "synthetic.machines=fan", "--set", "synthetic.ids=id_00",
+                 "--set", "synthetic.n_normal=4", "--set", "synthetic.n_anomalous=2", "--set", "synthetic.duration=2",
+                 "--seeds", "1", "--db", str(tmp_path / "r.sqlite"), "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0 and "mel-patches + knn" in out
+    assert "random weights" not in out

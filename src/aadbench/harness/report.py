@@ -21,7 +21,8 @@ def auc_table(frame: pd.DataFrame, metric: str = "auc") -> pd.DataFrame:
         return pd.DataFrame()
     ok = ok.assign(value=ok[metric] * 100.0)
     label = ok["extractor"] + " + " + ok["detector"]
-    label = label.where(ok["pretrained"].astype(bool), label + " (random weights)")
+    random = ok["weights"].eq("random") if "weights" in ok else ~ok["pretrained"].astype(bool)
+    label = label.where(~random, label + " (random weights)")  # not for extractors without weights
     ok = ok.assign(pipeline=label)
     stats = ok.groupby(["pipeline", "machine"])["value"].agg(["mean", "std", "count"])
     cells = stats.apply(lambda r: _cell(r["mean"], r["std"], r["count"]), axis=1).unstack("machine")

@@ -207,7 +207,7 @@ def _print_summary(report, frame, auc_table, failures, db) -> None:
     table = auc_table(frame)
     with pd.option_context("display.max_columns", None, "display.width", 200):
         print(table.to_string() if not table.empty else "no successful results")
-    if not frame.empty and not frame[frame["status"] == "ok"]["pretrained"].astype(bool).all():
+    if not frame.empty and frame[frame["status"] == "ok"]["weights"].eq("random").any():
         print("note: rows marked (random weights) used randomly initialised networks, not pretrained ones")
     clips_s = report.extracted_clips / report.extract_s if report.extract_s else 0.0
     print(f"\njobs: {report.computed} computed, {report.skipped} already stored, {report.failed} failed "

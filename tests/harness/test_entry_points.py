@@ -87,3 +87,13 @@ def test_selecting_plugins_loads_only_those(broken_site):
     other = _aadbench("list", env={**broken_site, "AADBENCH_PLUGINS": "aadbench-broken-plugin"})
     assert "band-energy" not in other.stdout and "broken_thing" in other.stdout
     assert "resnet34" in other.stdout, "bundled components are always there"
+
+
+@needs_example
+def test_the_example_packages_own_tests_pass():
+    """The tutorial's step 5 (the plugin's tests with aadbench.testing) stays true."""
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          str(ROOT / "examples" / "aadbench-example-extractor" / "tests")],
+                         capture_output=True, text=True, timeout=600, cwd=ROOT / "examples" / "aadbench-example-extractor")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "2 passed" in out.stdout

@@ -75,7 +75,7 @@ def test_rerun_with_other_detectors_and_seeds_extracts_nothing(tmp_path, capsys,
     out = _run(tmp_path, capsys, "--plugins", "squeezenet1_1,gmm,iforest", "--set", "gmm.n_components=1",
                "--seeds", "3")
     assert len(extracted) == 9, "the second run extracted clips again"
-    assert "5 computed, 1 already stored" in out and "9 from the cache" in out
+    assert "5 computed, 1 already stored" in out and "9 more read from the feature cache" in out
     with ResultStore(tmp_path / "r.sqlite", readonly=True) as store:
         rows = store.results()
     assert len(rows) == 6 and all(r["status"] == "ok" for r in rows)

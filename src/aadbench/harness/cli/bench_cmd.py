@@ -15,8 +15,8 @@ def add_parser(sub) -> None:
                     "with channels_last) against a naive per-file pipeline, the frontend's share of extraction "
                     "time, a 5-detector grid's first run against its fully cached rerun, detector fit and score "
                     "seconds at the paper's scale (15k x 512 training rows, 5.4k scored), and the peak memory of "
-                    "a 1000-clip ResNet task. The full mode takes about 10 minutes on 2 cores; other work on the "
-                    "machine distorts the numbers.",
+                    "a 1000-clip ResNet task. The full mode takes about 20 minutes on 2 cores; other work on "
+                    "the machine distorts the numbers.",
         epilog="examples:\n  aadbench bench --quick\n  aadbench bench --json > bench.json\n"
                "  aadbench bench --only extraction,detectors",
         formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -31,7 +31,8 @@ def streamlit_command(db: str | Path, port: int, address: str = "localhost") -> 
 
     return [sys.executable, "-m", "streamlit", "run", str(APP_PATH), "--server.port", str(port),
             "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer", "--", "--db", str(Path(db).expanduser().resolve())]
+            "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer",
+            "--", "--db", str(Path(db).expanduser().resolve())]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -213,8 +213,7 @@ def _print_summary(report, frame, auc_table, failures, db) -> None:
     print(f"\njobs: {report.computed} computed, {report.skipped} already stored, {report.failed} failed "
           f"(results in {db}, run {report.run_id})")
     cached = f"; {report.cached_clips} more read from the feature cache" if report.cached_clips else ""
-    print(f"time: extraction {report.extract_s:.1f} s ({report.extracted_clips} clips extracted, {clips_s:.2f} clips/s"
-          f"{cached}), "
-          f"fit {report.fit_s:.1f} s, scoring {report.score_s:.1f} s")
+    print(f"time: extraction {report.extract_s:.1f} s ({report.extracted_clips} clips extracted, "
+          f"{clips_s:.2f} clips/s{cached}), fit {report.fit_s:.1f} s, scoring {report.score_s:.1f} s")
     for line in failures(frame):
         print(f"FAILED {line}")

@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from aadbench.harness.cli import main
-from aadbench.harness.store import ResultStore
+from aadbench.cli import main
+from aadbench.harness.store import ResultsReader
 
 DETECTORS = "gmm,bgmm,iforest,ocsvm,kde"
 
@@ -36,9 +36,9 @@ def _run(db: Path, cache: Path, extractors: list[str], args, fast: bool) -> floa
 
 
 def _aucs(db: Path) -> dict[tuple, float]:
-    with ResultStore(db, readonly=True) as store:
+    with ResultsReader(db) as store:
         return {(r["extractor"], r["detector"], r["machine_type"], r["machine_id"], r["seed"]): r["auc"]
-                for r in store.results() if r["status"] == "ok"}
+                for r in store.result_dicts() if r["status"] == "ok"}
 
 
 def main_(argv=None) -> int:

@@ -4,7 +4,7 @@
 """
 import pytest
 
-from aadbench.harness import bench
+from aadbench.cli import bench
 
 N_CLIPS = 12
 

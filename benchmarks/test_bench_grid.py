@@ -3,7 +3,7 @@ file on the feature cache; and the peak memory of a 1000-clip task.
 
     pytest benchmarks/test_bench_grid.py --benchmark-enable
 """
-from aadbench.harness import bench
+from aadbench.cli import bench
 
 
 def test_cached_rerun(benchmark, tmp_path):

@@ -31,8 +31,6 @@ def test_every_hook_is_documented_with_its_signature(name):
 
 @pytest.mark.parametrize("name", HOOKS)
 def test_every_documented_example_registers_a_working_component(name):
-    from aadbench.harness.plan import create
-
     code = re.search(r"```python\n(.*?)```", _section(name), flags=re.S)
     assert code, f"{name}: no example"
     module = types.ModuleType(f"doc_example_{name}")
@@ -40,7 +38,7 @@ def test_every_documented_example_registers_a_working_component(name):
     registry = load_registry(entry_points=False, extra=[(module.__name__, module)])
     kind = name.removeprefix("register_").removesuffix("s")
     (new,) = [e for e in registry.entries(kind) if e.provider.endswith(f"(plugin {module.__name__})")]
-    component = create(new.spec, dict(new.spec.defaults))
+    component = new.spec.create()
     if kind == "dataset":
         from aadbench.testing import check_dataset
 
@@ -52,4 +50,4 @@ def test_every_documented_example_registers_a_working_component(name):
     else:
         from aadbench.testing import check_detector
 
-        check_detector(lambda: create(new.spec, {}))
+        check_detector(new.spec)

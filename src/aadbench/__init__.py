@@ -8,13 +8,22 @@ The public API for plugin authors::
     def register_detectors():
         return [aadbench.DetectorSpec(name="zscore", factory="my_plugin:ZScore",
                                       description="Mean absolute z-score.")]
+
+Beside what this module exports, plugins may use (and only these, with a stability promise):
+:mod:`aadbench.errors` (typed errors), :mod:`aadbench.audio` (hardened reading, resampling),
+:mod:`aadbench.devices` (device and dtype choices), :mod:`aadbench.weights` (checkpoints:
+cache, download, offline, local paths), :mod:`aadbench.frontend` (the paper's frontend
+settings; ``aadbench.frontend.mel`` the torch code), :mod:`aadbench.progress` (progress
+bars) and :mod:`aadbench.testing` (conformance checks). See ``docs/plugin_hooks.md``.
 """
 from __future__ import annotations
 
 import pluggy
 
 from .components import ANOMALOUS, NORMAL, UNKNOWN, Clip, Dataset, Detector, Extractor, Task
+from .errors import AadbenchError
 from .specs import DatasetSpec, DetectorSpec, ExtractorSpec
+from .weights import WeightsFile
 
 __version__ = "0.1.0"
 
@@ -22,6 +31,6 @@ __version__ = "0.1.0"
 hookimpl = pluggy.HookimplMarker("aadbench")
 
 __all__ = [
-    "ANOMALOUS", "NORMAL", "UNKNOWN", "Clip", "Dataset", "DatasetSpec", "Detector",
-    "DetectorSpec", "Extractor", "ExtractorSpec", "Task", "__version__", "hookimpl",
+    "ANOMALOUS", "NORMAL", "UNKNOWN", "AadbenchError", "Clip", "Dataset", "DatasetSpec", "Detector",
+    "DetectorSpec", "Extractor", "ExtractorSpec", "Task", "WeightsFile", "__version__", "hookimpl",
 ]

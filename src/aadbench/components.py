@@ -41,6 +41,10 @@ class Clip:
             raise ValueError(f"clip {self.key!r}: split must be 'train', 'test' or None, not {self.split!r}")
         object.__setattr__(self, "attributes", MappingProxyType(dict(self.attributes)))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a read-only mapping does not pickle: executors ship clips to other processes as plain values
+        return (Clip, (self.key, self.label, self.path, self.split, self.domain, dict(self.attributes)))
+
 
 @dataclass(frozen=True)
 class Task:
@@ -56,10 +60,20 @@ class Task:
 
 
 class Dataset(ABC):
-    """Yields tasks of labelled clips and loads their audio."""
+    """Yields tasks of labelled clips and loads their audio.
 
+    Two methods are required (:meth:`tasks`, :meth:`load`); everything else has a default
+    that a dataset overrides when it has something to say. The harness and
+    ``aadbench datasets check`` use only what is declared here.
+    """
+
+    #: the registered name, used in messages ("" = the class name)
+    name: str = ""
     #: the rate :meth:`load` returns
     sample_rate: int = 16000
+    #: which channel of a multichannel file :meth:`load` returns (an index or ``"mean"``);
+    #: ``None`` where the question does not arise (generated audio)
+    channel: int | str | None = None
 
     @abstractmethod
     def tasks(self) -> list[Task]:
@@ -74,8 +88,33 @@ class Dataset(ABC):
         return clip.path or clip.key
 
     def config(self) -> dict[str, Any]:
-        """The parameters that define the data (stored with every result)."""
+        """The parameters that define the data (stored with every result, part of job keys)."""
         return {}
+
+    def audio_config(self) -> dict[str, Any]:
+        """The parameters that shape the audio :meth:`load` returns (part of feature-cache keys).
+
+        Default: all of :meth:`config`, which is safe but makes any parameter change miss
+        the feature cache; a dataset whose other parameters only select clips (a manifest,
+        a machine list) returns the audio-shaping ones alone.
+        """
+        return self.config()
+
+    def load_stats(self) -> dict[str, int]:
+        """Counts of what :meth:`load` did so far (loaded, resampled, padded, cropped, ...)."""
+        return {}
+
+    def skipped_files(self) -> list[tuple[str, str]]:
+        """Files found under the dataset's folders but left out of every task: ``(path, reason)``."""
+        return []
+
+    def notes(self) -> list[str]:
+        """Remarks about the data for ``aadbench datasets check`` (files deliberately left out, say)."""
+        return []
+
+    def describe(self) -> str:
+        """The name used in messages."""
+        return self.name or type(self).__name__
 
 
 class Extractor(ABC):

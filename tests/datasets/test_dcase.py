@@ -57,7 +57,7 @@ def test_toycar_clips_are_11_seconds(dev2020):
     fixed = DcaseDataset(dev2020, machines=["ToyCar"], length_policy="fixed")
     assert fixed.task_duration(short) == 11.0
     assert {fixed.load(c).shape for c in task.clips} == {(176000,)}
-    assert fixed.load_stats == {"loaded": 4, "resampled": 0, "padded": 1, "cropped": 0}
+    assert fixed.load_stats() == {"loaded": 4, "resampled": 0, "padded": 1, "cropped": 0}
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ def test_manifest(tmp_path):
     c = clips["../rec/c.flac"]
     assert (c.label, c.split, c.domain) == (ANOMALOUS, "test", "target")
     assert c.path == str(tmp_path / "rec" / "c.flac")
-    assert ds.load(c).shape == (4000,) and ds.load_stats["resampled"] == 1
+    assert ds.load(c).shape == (4000,) and ds.load_stats()["resampled"] == 1
     assert ds.config()["data_root"] == str(manifest.parent) and ds.config()["manifest"] == str(manifest)
 
 

@@ -105,7 +105,7 @@ def test_load_fingerprint_config(tmp_path, monkeypatch):
     wave = ds.load(clip)
     assert wave.shape == (4000,) and wave.dtype == np.float32
     np.testing.assert_array_equal(wave[:3200], sf.read(clip.path, dtype="float32")[0][:, 0])
-    assert ds.load_stats == {"loaded": 1, "resampled": 0, "padded": 1, "cropped": 0}
+    assert ds.load_stats() == {"loaded": 1, "resampled": 0, "padded": 1, "cropped": 0}
     before = ds.fingerprint(clip)
     sf.write(clip.path, np.zeros((1600, 8), np.float32), 16000, subtype="PCM_16", format="WAVEX")
     assert ds.fingerprint(clip) != before and clip.path in before

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from aadbench.harness.audio import (AudioError, ChannelError, EmptyAudioError, LfsPointerError,
+from aadbench.audio import (AudioError, ChannelError, EmptyAudioError, LfsPointerError,
                                     NonFiniteAudioError, NotAudioError, TruncatedAudioError, probe_audio,
                                     read_audio)
 

@@ -1,7 +1,7 @@
 """`aadbench bench --quick --json`: runs in tiny mode and reports every measurement."""
 import json
 
-from aadbench.harness.cli import main
+from aadbench.cli import main
 
 
 def _bench(*argv):

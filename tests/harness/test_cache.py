@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from aadbench.harness.cache import FeatureCache, audio_config, extractor_hash
-from aadbench.harness.cli import main
-from aadbench.harness.store import ResultStore
+from aadbench.cli import main
+from aadbench.harness.store import ResultsReader, ResultStore
 from aadbench.plugins.image_cnns.extractor import TorchvisionCNN
 from aadbench.testing import tiny_synthetic
 
@@ -76,8 +76,8 @@ def test_rerun_with_other_detectors_and_seeds_extracts_nothing(tmp_path, capsys,
                "--seeds", "3")
     assert len(extracted) == 9, "the second run extracted clips again"
     assert "5 computed, 1 already stored" in out and "9 more read from the feature cache" in out
-    with ResultStore(tmp_path / "r.sqlite", readonly=True) as store:
-        rows = store.results()
+    with ResultsReader(tmp_path / "r.sqlite") as store:
+        rows = store.result_dicts()
     assert len(rows) == 6 and all(r["status"] == "ok" for r in rows)
 
 
@@ -89,8 +89,8 @@ def test_cached_features_equal_fresh_ones(tmp_path, capsys):
         store.conn.execute("DELETE FROM results")
         store.conn.commit()
     _run(tmp_path, capsys, *args)
-    with ResultStore(tmp_path / "r.sqlite", readonly=True) as store:
-        again = store.results()[0]
+    with ResultsReader(tmp_path / "r.sqlite") as store:
+        again = store.result_dicts()[0]
     assert again["auc"] == first["auc"] and again["job_key"] == first["job_key"]
     assert again["n_extracted_clips"] == 0 and first["n_extracted_clips"] == 9
 

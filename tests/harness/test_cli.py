@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from aadbench.harness.cli import main
-from aadbench.harness.store import ResultStore
+from aadbench.cli import main
+from aadbench.harness.store import ResultsReader
 
 TINY = ["--set", "synthetic.machines=fan", "--set", "synthetic.ids=id_00,id_02", "--set", "synthetic.n_normal=6",
         "--set", "synthetic.n_anomalous=3", "--set", "synthetic.duration=2", "--weights", "none", "--no-progress"]
@@ -27,17 +27,21 @@ def test_run_prints_auc_per_machine_and_a_rerun_computes_nothing(tmp_path, capsy
     assert "fan/id_00" in out.out and "fan/id_02" in out.out
     assert "squeezenet1_1 + gmm (random weights)" in out.out
     assert "8 computed, 0 already stored" in out.out
-    with ResultStore(db, readonly=True) as store:
-        rows = store.results()
+    with ResultsReader(db) as store:
+        rows = store.result_dicts()
         assert len(rows) == 8 and all(0 <= r["auc"] <= 1 and r["pretrained"] == 0 for r in rows)
         assert {(r["n_train"], r["n_test_normal"], r["n_test_anomalous"]) for r in rows} == {(3, 3, 3)}
         assert all(r["extract_s"] > 0 and r["fit_s"] >= 0 for r in rows)
-        assert len(store.clip_scores(rows[0]["job_key"])) == 6
+        assert len(store.clip_scores([rows[0]["job_key"]])) == 6
         (run,) = store.runs()
         assert "torch" in run["versions"] and run["status"] == "finished"
     code, out = _run(capsys, "--plugins", "squeezenet1_1,gmm,iforest", "--set", "gmm.n_components=2",
                      "--seeds", "2", "--db", db)
-    assert "0 computed, 8 already stored" in out.out and "extraction 0.0 s (0 clips" in out.out
+    assert "0 computed, 8 already stored" in out.out and "nothing to compute" in out.out
+    with ResultsReader(db) as store:
+        first, again = store.runs()
+    assert again["status"] == "up to date" and (again["n_jobs"], again["n_computed"], again["n_stored"]) == (8, 0, 8)
+    assert (first["n_jobs"], first["n_computed"], first["n_stored"]) == (8, 8, 0)
 
 
 def test_a_failing_job_is_stored_and_the_grid_goes_on(tmp_path, capsys):
@@ -45,13 +49,13 @@ def test_a_failing_job_is_stored_and_the_grid_goes_on(tmp_path, capsys):
     code, out = _run(capsys, "--plugins", "squeezenet1_1,gmm,iforest", "--seeds", "1", "--db", db)
     assert code == 1
     assert "FAILED squeezenet1_1 + gmm on fan/id_00" in out.out and "n_components" in out.out
-    with ResultStore(db, readonly=True) as store:
-        assert sorted(r["status"] for r in store.results()) == ["failed", "failed", "ok", "ok"]
+    with ResultsReader(db) as store:
+        assert sorted(r["status"] for r in store.result_dicts()) == ["failed", "failed", "ok", "ok"]
 
 
 @pytest.mark.parametrize("args,message", [
     (["--plugins", "resnet34,gmn"], "did you mean 'gmm'"),
-    (["--plugins", "resnet34,gmm", "--set", "gmm.n_comp=3"], "gmm has no parameter n_comp"),
+    (["--plugins", "resnet34,gmm", "--set", "gmm.n_comp=3"], "'gmm' has no parameter 'n_comp'; did you mean 'n_components'?"),
     (["--plugins", "resnet34,gmm", "--set", "kde.bandwidth=1"], "'kde' is not part of this run"),
     (["--plugins", "resnet34,gmm", "--machines", "drill"], "the dataset has fan"),
     (["--plugins", "gmm"], "no extractor chosen"),
@@ -103,8 +107,8 @@ def test_timm_models_and_layer_taps_are_named_on_the_command_line(tmp_path, caps
                  "--db", str(db), "--no-progress"])
     out = capsys.readouterr().out
     assert code == 0, out
-    with ResultStore(db, readonly=True) as store:
-        rows = {r["extractor"]: {**r, "extractor_config": json.loads(r["extractor_config"])} for r in store.results()}
+    with ResultsReader(db) as store:
+        rows = {r["extractor"]: {**r, "extractor_config": json.loads(r["extractor_config"])} for r in store.result_dicts()}
     assert set(rows) == {"timm:resnet18", "squeezenet1_1@features.6", "squeezenet1_1"}
     assert rows["timm:resnet18"]["extractor_config"]["dim"] == 512
     assert rows["timm:resnet18"]["extractor_config"]["model"] == "resnet18"

@@ -3,8 +3,8 @@ import os
 
 import pytest
 
-from aadbench.harness.cli import main
-from aadbench.harness.store import ResultStore
+from aadbench.cli import main
+from aadbench.harness.store import ResultsReader, ResultStore
 from aadbench.plugins.image_cnns.extractor import TorchvisionCNN
 
 distributed = pytest.importorskip("distributed")
@@ -24,8 +24,8 @@ def cluster(tmp_path_factory):
 
 
 def _rows(db):
-    with ResultStore(db, readonly=True) as store:
-        return {r["job_key"]: r for r in store.results()}
+    with ResultsReader(db) as store:
+        return {r["job_key"]: r for r in store.result_dicts()}
 
 
 def test_dask_results_equal_local_ones_and_only_the_coordinator_writes(tmp_path, capsys, cluster, monkeypatch):
@@ -34,7 +34,8 @@ def test_dask_results_equal_local_ones_and_only_the_coordinator_writes(tmp_path,
 
     writers, extracted_here = [], []
     original_save, original_extract = ResultStore.save, TorchvisionCNN.extract
-    monkeypatch.setattr(ResultStore, "save", lambda self, r: (writers.append(os.getpid()), original_save(self, r))[1])
+    monkeypatch.setattr(ResultStore, "save",
+                        lambda self, *a: (writers.append(os.getpid()), original_save(self, *a))[1])
     monkeypatch.setattr(TorchvisionCNN, "extract",
                         lambda self, w: (extracted_here.append(len(w)), original_extract(self, w))[1])
     code = main(["run", *TINY, "--executor", "dask", "--address", cluster.scheduler_address,

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from aadbench.harness.cli import datasets_cmd
+from aadbench.cli import datasets_cmd
+from aadbench.cli.settings import read_settings
 from aadbench.harness.dataset_check import check, format_check
 
 READERS = ("aadbench.datasets.mimii", "aadbench.datasets.dcase", "aadbench.datasets.folder")
@@ -20,12 +21,13 @@ def cli(monkeypatch):
 
     extra = [(m, importlib.import_module(m)) for m in READERS if m not in reg.BUNDLED_PLUGINS]
     registry = reg.load_registry(entry_points=False, extra=extra)
-    monkeypatch.setattr(datasets_cmd, "get_registry", lambda: registry)
+    monkeypatch.setattr(datasets_cmd, "get_registry", lambda options=None: registry)
     parser = argparse.ArgumentParser(prog="aadbench")
     datasets_cmd.add_parser(parser.add_subparsers(dest="command"))
 
     def run(*argv):
         args = parser.parse_args(["datasets", *map(str, argv)])
+        args.settings = read_settings({})
         return args.handler(args)
     return run
 

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from aadbench.harness.frontend import IMAGENET_MEAN, IMAGENET_STD, FrontendConfig, MelFrontend
+from aadbench.frontend import IMAGENET_MEAN, IMAGENET_STD, FrontendConfig
+from aadbench.frontend.mel import MelFrontend
 from aadbench.testing import tiny_waves
 
 #: float32 STFT in torch vs librosa's float32 numpy: measured max 4e-6 dB on noise

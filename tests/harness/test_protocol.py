@@ -2,6 +2,8 @@
 import numpy as np
 import pytest
 
+from aadbench.errors import TaskError
+
 from aadbench import Clip, Task
 from aadbench.harness.protocol import ProtocolConfig, Standardizer, paper_split, pool, split_task
 
@@ -40,7 +42,7 @@ def test_split_depends_on_keys_not_on_clip_order():
 def test_n_test_setting_and_impossible_split():
     task = _task(40, 20)
     assert paper_split(task, 0, ProtocolConfig(n_test=5)).counts(task.clips)["n_test_normal"] == 5
-    with pytest.raises(ValueError, match="cannot hold out 30"):
+    with pytest.raises(TaskError, match="cannot hold out 30"):
         paper_split(task, 0, ProtocolConfig(n_test=30))
 
 

@@ -72,7 +72,7 @@ def test_records_must_have_the_right_type():
 
 def test_list_json_never_imports_torch():
     code = ("import sys, io, contextlib\n"
-            "from aadbench.harness.cli import main\n"
+            "from aadbench.cli import main\n"
             "buf = io.StringIO()\n"
             "with contextlib.redirect_stdout(buf):\n"
             "    main(['list', '--json'])\n"

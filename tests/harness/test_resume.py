@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from aadbench.harness.cli import main
-from aadbench.harness.store import ResultStore
+from aadbench.cli import main
+from aadbench.harness.store import ResultsReader
 
 GRID = ["--set", "synthetic.machines=fan,pump,slider,valve", "--set", "synthetic.ids=id_00",
         "--set", "synthetic.n_normal=8", "--set", "synthetic.n_anomalous=3", "--set", "synthetic.duration=2",
@@ -45,8 +45,8 @@ def _kill_after_first_rows(cmd, db, env) -> int:
 
 
 def _rows(db):
-    with ResultStore(db, readonly=True) as store:
-        return {r["job_key"]: r for r in store.results()}
+    with ResultsReader(db) as store:
+        return {r["job_key"]: r for r in store.result_dicts()}
 
 
 @pytest.mark.slow

@@ -4,12 +4,10 @@ import hashlib
 import logging
 import subprocess
 import sys
-import time
-from types import SimpleNamespace
 
 import pytest
 
-from aadbench.harness import weights as w
+from aadbench import weights as w
 from aadbench.plugins.image_cnns import catalog
 
 
@@ -47,10 +45,10 @@ def test_hub_dir_matches_torch_hub_get_dir(tmp_path, monkeypatch, env):
 
 
 def test_listing_weights_never_imports_torch(tmp_path):
-    code = ("import sys; import aadbench.harness.weights as w; import aadbench.plugins.audio_nets as a; "
+    code = ("import sys; import aadbench.weights as w; import aadbench.plugins.audio_nets as a; "
             "import aadbench.plugins.image_cnns as i; import aadbench.plugins.timm_models; "
-            "from aadbench.plugins.image_cnns.catalog import WEIGHTS; "
-            "print(w.cache_path(WEIGHTS['resnet34'])); assert 'torch' not in sys.modules, 'torch imported'")
+            "from aadbench.plugins.image_cnns.catalog import CNNS; "
+            "print(w.cache_path(CNNS['resnet34'].weights)); assert 'torch' not in sys.modules, 'torch imported'")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={"TORCH_HOME": str(tmp_path / "th"), "PATH": ""})
     assert out.returncode == 0, out.stderr
@@ -58,14 +56,20 @@ def test_listing_weights_never_imports_torch(tmp_path):
 
 
 def test_catalog_matches_torchvision_weight_enums():
-    from aadbench.plugins.image_cnns import weights as tv
+    import os
 
-    for arch, wf in catalog.WEIGHTS.items():
-        enum = tv.weight_enum(arch)
-        assert wf.url == enum.url and wf.filename == tv.checkpoint_path(arch).name
-        assert w.cache_path(wf) == tv.checkpoint_path(arch)
+    import torch.hub
+    import torchvision.models as tvm
+
+    for cnn in catalog.CNNS.values():
+        enum_name, member = cnn.enum.split(".")
+        enum = getattr(getattr(tvm, enum_name), member)
+        wf = cnn.weights
+        assert wf.url == enum.url and wf.filename == os.path.basename(enum.url)
+        assert w.cache_path(wf) == __import__("pathlib").Path(torch.hub.get_dir()) / "checkpoints" / wf.filename
         assert wf.filename.split("-")[-1].startswith(wf.sha256) and wf.non_commercial
-    assert catalog.weights_for("squeezenet").filename.startswith("squeezenet1_0-")
+        assert getattr(tvm, cnn.arch) is not None
+    assert catalog.CNNS["squeezenet"].weights.filename.startswith("squeezenet1_0-")
 
 
 @pytest.mark.parametrize("kwargs", [{"filename": "a/b.pth"}, {"filename": ""}, {"sha256": "xyz12345"},
@@ -80,38 +84,60 @@ def test_none_is_random():
     assert path is None and identity == {"kind": "random", "source": "random-init", "pretrained": False}
 
 
-def test_pretrained_offline_fails_fast_naming_the_file_and_where_to_put_it(tmp_path):
+def test_pretrained_offline_fails_naming_the_file_and_where_to_put_it(tmp_path, monkeypatch):
     wf, _ = _file(tmp_path)
-    start = time.perf_counter()
+    monkeypatch.setattr(w, "download", _no_network)
     for choice in ("pretrained", "imagenet"):
         with pytest.raises(w.WeightsUnavailableError) as info:
-            w.resolve(wf, choice, what="my-net")
+            w.resolve(wf, choice, what="my-net", offline=True)
         message = str(info.value)
         assert "net.pth" in message and str(w.cache_path(wf)) in message and wf.url in message
         assert "--set my-net.weights=" in message and "--weights none" in message
-    assert time.perf_counter() - start < 2
     assert not w.cache_path(wf).exists()
 
 
-def test_auto_offline_warns_loudly_and_falls_back_to_random(tmp_path, caplog):
+def _no_network(wf):
+    raise AssertionError(f"offline, yet {wf.url} was downloaded")
+
+
+def test_auto_offline_warns_loudly_and_falls_back_to_random(tmp_path, caplog, monkeypatch):
     wf, _ = _file(tmp_path)
+    monkeypatch.setattr(w, "download", _no_network)
     with caplog.at_level(logging.WARNING):
-        path, identity = w.resolve(wf, "auto")
+        path, identity = w.resolve(wf, "auto", offline=True)
     assert path is None and identity["pretrained"] is False and "RANDOM WEIGHTS" in caplog.text
+    assert w.is_fallback(identity) and not w.is_fallback(w.random_identity())
 
 
-def test_a_cached_file_is_used_without_the_network(tmp_path):
+def test_a_cached_file_is_used_without_the_network(tmp_path, monkeypatch):
     wf, data = _file(tmp_path)
     cached = _place(wf, data)
+    monkeypatch.setattr(w, "download", _no_network)
     for choice in ("auto", "pretrained"):
         path, identity = w.resolve(wf, choice)
         assert path == cached
         assert identity == {"kind": "pretrained", "source": "a test", "file": "net.pth", "pretrained": True}
+        assert w.identity(wf, choice) == identity
     assert w.label(identity) == "pretrained"
 
 
-def test_auto_online_downloads_with_the_hash_checked(tmp_path, monkeypatch):
-    monkeypatch.delenv("AADBENCH_OFFLINE")
+def test_identity_without_fetch_never_touches_the_network(tmp_path, monkeypatch):
+    wf, data = _file(tmp_path)
+    monkeypatch.setattr(w, "download", _no_network)
+    assert w.identity(wf, "auto") == w.random_identity(w.FALLBACK_NOTE)  # what an offline run gets
+    assert w.identity(wf, "pretrained")["kind"] == "pretrained"  # the run fails later if it cannot be had
+    assert w.identity(wf, "none") == w.random_identity()
+    assert w.identity(wf, "auto", fetch=True, offline=True) == w.random_identity(w.FALLBACK_NOTE)
+
+
+def test_identity_with_fetch_downloads_what_resolve_then_finds(tmp_path):
+    wf, data = _file(tmp_path)
+    assert w.identity(wf, "auto", fetch=True)["kind"] == "pretrained"
+    assert w.cache_path(wf).read_bytes() == data
+    assert w.resolve(wf, "auto", offline=True)[1] == w.identity(wf, "auto")
+
+
+def test_auto_online_downloads_with_the_hash_checked(tmp_path):
     wf, data = _file(tmp_path)
     path, identity = w.resolve(wf, "auto")
     assert path.read_bytes() == data and identity["pretrained"] is True
@@ -148,11 +174,10 @@ def test_verify_reports_missing_ok_mismatch_unknown_and_size(tmp_path):
     assert w.verify(prefix)["checksum"] == "ok"
 
 
-def test_fetch_offline_fails_and_online_downloads_or_repairs(tmp_path, monkeypatch):
+def test_fetch_offline_fails_and_online_downloads_or_repairs(tmp_path):
     wf, data = _file(tmp_path)
     with pytest.raises(w.WeightsUnavailableError, match="net.pth"):
-        w.fetch(wf)
-    monkeypatch.delenv("AADBENCH_OFFLINE")
+        w.fetch(wf, offline=True)
     assert w.fetch(wf).read_bytes() == data
     _place(wf, b"corrupt")
     assert w.fetch(wf).read_bytes() == data
@@ -162,26 +187,29 @@ def test_fetch_offline_fails_and_online_downloads_or_repairs(tmp_path, monkeypat
     assert not w.cache_path(sized).exists()
 
 
-def test_preflight_names_every_missing_file_offline_only(tmp_path, monkeypatch):
+def test_preflight_names_every_missing_file_offline_only(tmp_path):
     a, _ = _file(tmp_path, name="a.pth")
     b, data = _file(tmp_path, name="b.pth")
     _place(b, data)
-    specs = [("x", SimpleNamespace(weights=(a, b)), "pretrained"), ("y", SimpleNamespace(weights=(a,)), "none"),
-             ("z", SimpleNamespace(), "imagenet")]
+    requests = [("x", (a, b), "pretrained"), ("y", (a,), "none"), ("z", (), "imagenet")]
     with pytest.raises(w.WeightsUnavailableError) as info:
-        w.preflight(specs)
+        w.preflight(requests, offline=True)
     assert "a.pth" in str(info.value) and "b.pth" not in str(info.value)
     assert str(info.value).count("Expected file") == 1
-    w.preflight(specs[1:])
-    monkeypatch.delenv("AADBENCH_OFFLINE")
-    w.preflight(specs)
+    w.preflight(requests[1:], offline=True)
+    w.preflight(requests, offline=False)
 
 
-def test_spec_weights_follows_the_extractor_spec_fields():
+def test_extractor_specs_take_weights_files_only():
     from aadbench.specs import ExtractorSpec
 
     wf = w.WeightsFile("https://x/y.pth", "y.pth")
-    kwargs = w.spec_weights(wf)
-    spec = ExtractorSpec(name="n", factory="m:f", description="d", **kwargs)
-    assert w.weights_of(spec) == ((wf,) if kwargs else ())
-    assert wf.info()["cache_path"] == str(w.cache_path(wf))
+    spec = ExtractorSpec(name="n", factory="m:f", description="d", weights=[wf])
+    assert spec.weights == (wf,) and spec.info()["weights"][0]["cache_path"] == str(w.cache_path(wf))
+    with pytest.raises(ValueError, match="WeightsFile"):
+        ExtractorSpec(name="n", factory="m:f", description="d", weights=["y.pth"])
+
+
+def test_the_environment_switch_is_read_by_the_command_line_only():
+    assert w.env_offline({"AADBENCH_OFFLINE": "1"}) and not w.env_offline({"AADBENCH_OFFLINE": "0"})
+    assert not w.env_offline({})

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import pytest
 
-from aadbench.harness.store import ClipScore, JobResult, ResultStore, job_key
+from aadbench.harness.grid import ClipScore, ResultRow
+from aadbench.harness.identity import job_key
+from aadbench.harness.store import ResultStore
 
 MIMII = {"data_root": "/data/mimii", "snr": 6, "machines": ["fan"], "ids": ["id_00", "id_02"]}
 SYNTH = {"seed": 0, "machines": ["fan"], "ids": ["id_00", "id_02"]}
@@ -41,12 +43,12 @@ def clip_scores(auc: float) -> list[ClipScore]:
 def _row(run, dataset, extractor, detector, weights, machine_id, seed, **extra):
     config = MIMII if dataset == "mimii" else SYNTH
     key = job_key(run=run, dataset=dataset, extractor=extractor, detector=detector, id=machine_id, seed=seed)
-    return {"job_key": key, "run_id": run, "dataset": dataset, "dataset_config": config, "machine_type": "fan",
+    return ResultRow(**{"job_key": key, "run_id": run, "dataset": dataset, "dataset_config": config, "machine_type": "fan",
             "machine_id": machine_id, "extractor": extractor, "extractor_config": {"weights_label": weights},
             "weights": weights, "pretrained": int(weights == "imagenet"), "detector": detector,
             "detector_config": {"random_state": seed}, "seed": seed, "protocol": {"pooling": "mean"},
             "device": "cuda:0" if weights == "imagenet" else "cpu", "extract_s": EXTRACT_S[extractor],
-            "n_extracted_clips": 100, **extra}
+            "n_extracted_clips": 100, **extra})
 
 
 def build_db(path) -> None:
@@ -59,9 +61,9 @@ def build_db(path) -> None:
                 values = _row(run, dataset, extractor, detector, weights, machine_id, seed, status="ok", auc=auc,
                               pauc=auc - 0.1, fit_s=0.5, score_s=0.1, n_scored=20, n_train=50, n_test_normal=10,
                               n_test_anomalous=10, metrics={"f1": 0.5})
-                store.save(JobResult(values, clip_scores(auc)))
-        store.save(JobResult(_row("random", "mimii", "alexnet", "iforest", "random", "id_00", 0,
-                                  status="failed", error="ValueError: boom")))
+                store.save(values, clip_scores(auc))
+        store.save(_row("random", "mimii", "alexnet", "iforest", "random", "id_00", 0,
+                        status="failed", error="ValueError: boom"))
         for run in ("synth", "imagenet", "random"):
             store.finish_run(run, "finished")
 

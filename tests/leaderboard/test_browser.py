@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from aadbench.harness.cli.leaderboard_cmd import streamlit_command
+from aadbench.cli.leaderboard_cmd import streamlit_command
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -5,13 +5,13 @@ from io import StringIO
 import pandas as pd
 import pytest
 
-from aadbench.harness import cli
-from aadbench.harness.cli import export_cmd, leaderboard_cmd
+from aadbench import cli
+from aadbench.cli import export_cmd, leaderboard_cmd
 
 
 @pytest.fixture
 def main(monkeypatch):
-    """``aadbench.harness.cli.main`` with both commands registered (whether or not COMMANDS has them)."""
+    """``aadbench.cli.main`` with both commands registered (whether or not COMMANDS has them)."""
     extra = tuple(m for m in (export_cmd, leaderboard_cmd) if m not in cli.COMMANDS)
     monkeypatch.setattr(cli, "COMMANDS", cli.COMMANDS + extra)
     return cli.main

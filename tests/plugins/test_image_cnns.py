@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from aadbench.plugins.image_cnns import extractor as ext
-from aadbench.plugins.image_cnns import weights as w
+from aadbench import weights as w
+from aadbench.plugins.image_cnns.catalog import CNNS
 from aadbench.testing import tiny_waves
 
 PAPER_DIMS = {"alexnet": 4096, "resnet18": 512, "resnet34": 512, "squeezenet1_0": 2048, "squeezenet1_1": 2048}
@@ -27,14 +28,14 @@ def test_random_weights_are_recorded_as_not_pretrained():
 
 def test_imagenet_offline_fails_fast_naming_the_file():
     with pytest.raises(w.WeightsUnavailableError) as info:
-        ext.TorchvisionCNN("resnet34", weights="imagenet", device="cpu")
+        ext.TorchvisionCNN("resnet34", weights="imagenet", device="cpu", offline=True)
     message = str(info.value)
-    assert "resnet34-b627a593.pth" in message and str(w.checkpoint_path("resnet34").parent) in message
+    assert "resnet34-b627a593.pth" in message and str(w.cache_path(CNNS["resnet34"].weights).parent) in message
 
 
 def test_auto_without_weights_warns_loudly_and_uses_random(caplog):
     with caplog.at_level(logging.WARNING):
-        extractor = ext.TorchvisionCNN("resnet18", weights="auto", device="cpu")
+        extractor = ext.TorchvisionCNN("resnet18", weights="auto", device="cpu", offline=True)
     assert "RANDOM WEIGHTS" in caplog.text
     assert extractor.identity()["weights"]["pretrained"] is False
 
@@ -49,10 +50,10 @@ def _write_checkpoint(path, arch, scale):
 
 def test_cached_imagenet_file_is_loaded_through_the_torchvision_path():
     """A checkpoint placed where torchvision caches it is used and recorded as ImageNet."""
-    path = w.checkpoint_path("resnet18")
+    path = w.cache_path(CNNS["resnet18"].weights)
     _write_checkpoint(path, "resnet18", 1.0)
     try:
-        cached = ext.TorchvisionCNN("resnet18", weights="imagenet", device="cpu")
+        cached = ext.TorchvisionCNN("resnet18", weights="imagenet", device="cpu", offline=True)
         identity = cached.identity()["weights"]
         assert identity == {"kind": "imagenet", "source": "torchvision:ResNet18_Weights.IMAGENET1K_V1",
                             "file": "resnet18-f37072fd.pth", "pretrained": True}

@@ -2,7 +2,8 @@
 import numpy as np
 import torch
 
-from aadbench.harness.frontend import FrontendConfig, MelFrontend
+from aadbench.frontend import FrontendConfig
+from aadbench.frontend.mel import MelFrontend
 from aadbench.plugins import mel_patches
 from aadbench.plugins.mel_patches.extractor import MelPatches
 from aadbench.testing import check_extractor, tiny_waves

@@ -9,16 +9,13 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ..audio import AudioError, channel_spec, read_audio
 from ..components import Clip, Dataset, Task
-from ..harness.audio import AudioError, channel_spec, read_audio
+from ..errors import DataError, DataPathError, LayoutError
 
 #: file endings taken as audio (all are read by soundfile / libsndfile >= 1.1)
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".opus", ".aif", ".aiff", ".caf", ".w64", ".rf64", ".mp3")
 LENGTH_POLICIES = ("keep", "fixed")
-
-
-class LayoutError(ValueError):
-    """A folder that matches none of the layouts a dataset reads."""
 
 
 def as_list(value: Any) -> list[str]:
@@ -56,15 +53,15 @@ def audio_files(folder: Path, recursive: bool = False) -> list[Path]:
 def resolve_root(data_root: Any, name: str, layout: str) -> Path:
     """The absolute, existing, non-empty folder ``data_root``; clear errors otherwise."""
     if data_root is None or not str(data_root).strip():
-        raise ValueError(f"{name}: data_root is not set; pass --data-root PATH (or --set {name}.data_root=PATH) "
+        raise DataError(f"{name}: data_root is not set; pass --data-root PATH (or --set {name}.data_root=PATH) "
                          f"pointing at a folder laid out as\n{layout}")
     root = Path(str(data_root).strip()).expanduser().resolve()
     if not root.exists():
-        raise FileNotFoundError(f"{name}: data_root {root} does not exist; expected a folder laid out as\n{layout}")
+        raise DataPathError(f"{name}: data_root {root} does not exist; expected a folder laid out as\n{layout}")
     if not root.is_dir():
-        raise ValueError(f"{name}: data_root {root} is a file, not a folder; expected a folder laid out as\n{layout}")
+        raise DataError(f"{name}: data_root {root} is a file, not a folder; expected a folder laid out as\n{layout}")
     if not any(root.iterdir()):
-        raise ValueError(f"{name}: data_root {root} is empty; expected a folder laid out as\n{layout}")
+        raise DataError(f"{name}: data_root {root} is empty; expected a folder laid out as\n{layout}")
     return root
 
 
@@ -74,7 +71,7 @@ class FileDataset(Dataset):
     ``length_policy="keep"`` returns every clip at its own length; ``"fixed"`` crops or
     zero-pads each clip to ``duration`` seconds, by default the most common duration
     among the clips of its task (DCASE ToyCar clips are 11 s, most others 10 s).
-    ``load_stats`` counts, per instance, the clips loaded, resampled, padded and cropped.
+    :meth:`load_stats` counts, per instance, the clips loaded, resampled, padded and cropped.
     """
 
     #: the registered name, used in messages
@@ -95,7 +92,7 @@ class FileDataset(Dataset):
         self.duration = None if duration in (None, "", "none", "None") else float(duration)
         if self.duration is not None and self.duration <= 0:
             raise ValueError(f"{self.name}: duration must be a positive number of seconds or None, not {duration!r}")
-        self.load_stats = {"loaded": 0, "resampled": 0, "padded": 0, "cropped": 0}
+        self._stats = {"loaded": 0, "resampled": 0, "padded": 0, "cropped": 0}
         #: files found but left out of every task, with the reason (reported by ``datasets check``)
         self.skipped: list[tuple[str, str]] = []
         self._tasks: list[Task] | None = None
@@ -123,10 +120,10 @@ class FileDataset(Dataset):
 
     def load(self, clip: Clip) -> np.ndarray:
         if not clip.path:
-            raise ValueError(f"{self.name}: clip {clip.key!r} has no file path")
+            raise DataError(f"{self.name}: clip {clip.key!r} has no file path")
         audio = read_audio(clip.path, sample_rate=self.sample_rate, channel=self.channel)
-        self.load_stats["loaded"] += 1
-        self.load_stats["resampled"] += int(audio.resampled)
+        self._stats["loaded"] += 1
+        self._stats["resampled"] += int(audio.resampled)
         if self.length_policy == "keep":
             return audio.wave
         return self._fit_length(audio.wave, clip)
@@ -135,10 +132,10 @@ class FileDataset(Dataset):
         seconds = self.duration if self.duration is not None else self.task_duration(clip)
         n = int(round(seconds * self.sample_rate)) if seconds else len(wave)
         if len(wave) < n:
-            self.load_stats["padded"] += 1
+            self._stats["padded"] += 1
             return np.pad(wave, (0, n - len(wave))).astype(np.float32, copy=False)
         if len(wave) > n:
-            self.load_stats["cropped"] += 1
+            self._stats["cropped"] += 1
             return wave[:n]
         return wave
 
@@ -151,6 +148,13 @@ class FileDataset(Dataset):
         if task.name not in self._seconds:
             self._seconds[task.name] = _common_duration(c.path for c in task.clips if c.path)
         return self._seconds[task.name]
+
+    def load_stats(self) -> dict[str, int]:
+        return dict(self._stats)
+
+    def skipped_files(self) -> list[tuple[str, str]]:
+        self.tasks()
+        return list(self.skipped)
 
     def fingerprint(self, clip: Clip) -> str:
         if not clip.path:

@@ -30,7 +30,8 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 
 from ..components import Clip, Dataset
-from .store import canonical_json
+from ..errors import ConfigError
+from .identity import canonical_json
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,14 @@ IDENTITY_FILE = "identity.json"
 CACHE_VERSION = 1
 
 
-def default_dir() -> Path:
-    """``$AADBENCH_CACHE``, else ``$XDG_CACHE_HOME/aadbench/features``, else ``~/.cache/aadbench/features``."""
-    env = os.environ.get(ENV_CACHE, "").strip()
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME", "").strip() or "~/.cache"
+def default_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``$AADBENCH_CACHE``, else ``$XDG_CACHE_HOME/aadbench/features``, else ``~/.cache/aadbench/features``
+    (the command line reads the environment once and passes the folder on)."""
+    env = os.environ if environ is None else environ
+    chosen = env.get(ENV_CACHE, "").strip()
+    if chosen:
+        return Path(chosen).expanduser()
+    base = env.get("XDG_CACHE_HOME", "").strip() or "~/.cache"
     return Path(base).expanduser() / "aadbench" / "features"
 
 
@@ -55,14 +58,9 @@ def extractor_hash(features_id: Mapping[str, Any]) -> str:
 
 
 def audio_config(dataset: Dataset) -> dict[str, Any]:
-    """The dataset parameters that shape the audio :meth:`Dataset.load` returns.
-
-    A dataset may say which of its parameters matter with an ``audio_config()`` method;
-    otherwise its whole ``config()`` counts (safe, but any parameter change misses the cache).
-    """
-    fn = getattr(dataset, "audio_config", None)
-    config = fn() if callable(fn) else dataset.config()
-    return {"dataset": f"{type(dataset).__module__}.{type(dataset).__qualname__}", "config": config}
+    """What shapes the audio :meth:`Dataset.load` returns: the dataset's class and its
+    :meth:`~aadbench.Dataset.audio_config` (all of its ``config()`` unless it says otherwise)."""
+    return {"dataset": f"{type(dataset).__module__}.{type(dataset).__qualname__}", "config": dataset.audio_config()}
 
 
 def content_hash(wave: np.ndarray, sample_rate: int) -> str:
@@ -80,7 +78,7 @@ class ExtractorCache:
     key_mode: str = "fingerprint"
 
     def __post_init__(self) -> None:
-        self._audio: dict[int, str] = {}
+        self._audio: dict[int, str] = {}  # per dataset object: its audio configuration as JSON
 
     @property
     def by_content(self) -> bool:
@@ -132,9 +130,9 @@ class ExtractorCache:
 class FeatureCache:
     """All extractor caches under one root folder."""
 
-    def __init__(self, root: str | os.PathLike | None = None, key_mode: str = "fingerprint") -> None:
+    def __init__(self, root: str | os.PathLike[str] | None = None, key_mode: str = "fingerprint") -> None:
         if key_mode not in KEY_MODES:
-            raise ValueError(f"cache key mode {key_mode!r} is not one of {', '.join(KEY_MODES)}")
+            raise ConfigError(f"cache key mode {key_mode!r} is not one of {', '.join(KEY_MODES)}")
         self.root = Path(root).expanduser() if root else default_dir()
         self.key_mode = key_mode
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..components import UNKNOWN, Clip, Dataset, Task
-from .audio import AudioError, probe_audio
+from ..audio import AudioError, probe_audio
 
 LABEL_NAMES = {0: "normal", 1: "anomalous", -1: "unlabelled"}
 MAX_EXAMPLES = 10
@@ -67,21 +67,21 @@ def check(dataset: Dataset, *, name: str | None = None, progress: bool = False) 
     """Counts per task, split, label and domain; rates, channels and durations seen; every
     file problem with its typed reason; unlabelled clips. Reads headers only (float files
     are scanned for NaN)."""
-    from .progress import bar
+    from ..progress import bar
 
     tasks = dataset.tasks()
-    channel = getattr(dataset, "channel", None)
+    channel = dataset.channel
     audio: dict[str, Counter] = {"sample_rates": Counter(), "channels": Counter(), "subtypes": Counter()}
     durations: list[float] = []
     problems: list[dict[str, str]] = []
     with bar(total=sum(len(t.clips) for t in tasks), desc="checking", unit="file", enabled=progress) as pbar:
         rows = [_check_task(t, channel, audio, durations, problems, pbar) for t in tasks]
-    for path, reason in getattr(dataset, "skipped", []):
+    for path, reason in dataset.skipped_files():
         problems.append({"task": "", "key": "", "path": path, "kind": "skipped", "reason": reason,
                          "message": f"{path}: {reason}; rename or remove it"})
     unlabelled = [f"{t.name}: {c.key}" for t in tasks for c in t.clips if c.label == UNKNOWN]
     result = {
-        "dataset": name or getattr(dataset, "name", type(dataset).__name__), "config": dataset.config(),
+        "dataset": name or dataset.describe(), "config": dataset.config(),
         "n_tasks": len(tasks), "n_clips": sum(len(t.clips) for t in tasks), "tasks": rows,
         "audio": {**{k: dict(sorted(v.items())) for k, v in audio.items()}, "n_files": len(durations),
                   "duration_s": _spread(durations)},
@@ -95,20 +95,19 @@ def check(dataset: Dataset, *, name: str | None = None, progress: bool = False) 
 
 def _notes(dataset: Dataset, result: dict[str, Any], tasks: list[Task]) -> list[str]:
     notes = []
-    rate = getattr(dataset, "sample_rate", None)
+    rate = dataset.sample_rate
     other = {r: n for r, n in result["audio"]["sample_rates"].items() if rate and int(r) != rate}
     if other:
         listing = ", ".join(f"{n} at {r} Hz" for r, n in other.items())
         notes.append(f"{listing}: resampled to {rate} Hz when loaded")
     if len(result["audio"]["channels"]) > 1 or any(int(c) > 1 for c in result["audio"]["channels"]):
-        notes.append(f"multichannel files: channel {getattr(dataset, 'channel', 0)} is used")
+        notes.append(f"multichannel files: channel {dataset.channel if dataset.channel is not None else 0} is used")
     n = result["unlabelled"]["n"]
     if n:
         hint = "set dcase.ground_truth=PATH to the published ground truth" if "ground_truth" in result["config"] \
             else "label them (test/normal/, test/anomalous/ or the manifest's label column)"
         notes.append(f"{n} clip(s) have no label (-1) and cannot be scored; {hint}")
-    for folder, count in sorted(getattr(dataset, "ignored", {}).items()):
-        notes.append(f"{folder}: {count} file(s) in supplemental/ left out (set supplemental=true to train on them)")
+    notes += dataset.notes()
     for task in tasks:
         notes += _task_notes(task)
     return notes

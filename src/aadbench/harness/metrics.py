@@ -15,6 +15,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from ..errors import ContractError
+
 log = logging.getLogger(__name__)
 
 MAX_FPR = 0.1
@@ -37,7 +39,7 @@ def pauc(labels: np.ndarray, scores: np.ndarray, max_fpr: float = MAX_FPR) -> fl
 def check_scores(scores: np.ndarray, who: str) -> np.ndarray:
     arr = np.asarray(scores, dtype=np.float64).ravel()
     if not np.isfinite(arr).all():
-        raise ValueError(f"{who} returned {int((~np.isfinite(arr)).sum())} non-finite scores")
+        raise ContractError(f"{who} returned {int((~np.isfinite(arr)).sum())} non-finite scores")
     return arr
 
 

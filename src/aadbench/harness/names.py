@@ -1,18 +1,18 @@
-"""Component names with arguments: ``timm:<model>`` and ``<extractor>@<layer>``.
+"""Component names with arguments: ``<family>:<value>`` and ``<extractor>@<layer>``.
 
-``timm:convnext_tiny`` is the ``timm`` extractor with ``model=convnext_tiny``;
-``resnet34@layer3`` is ``resnet34`` with ``layer=layer3``. The full text stays the label
-under which results are stored, so each variant is its own row in every table.
+``timm:convnext_tiny`` is the ``timm`` extractor with ``model=convnext_tiny``: the
+parameter a ``:`` argument sets is the record's ``name_param``. ``resnet34@layer3`` is
+``resnet34`` with ``layer=layer3`` (extractors with a ``layer`` parameter). The full text
+stays the label under which results are stored, so each variant is its own row in every table.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import ConfigError
 from .registry import Registry
 
-#: the parameter that ``prefix:VALUE`` sets, per prefix component
-PREFIX_PARAMS = {"timm": "model"}
 LAYER_PARAM = "layer"
 
 
@@ -20,27 +20,33 @@ LAYER_PARAM = "layer"
 class ParsedName:
     label: str              # what the user wrote; the name results are stored under
     name: str               # the registered component
-    params: dict[str, Any]  # the parameters the label sets
+    kind: str               # dataset, extractor or detector
+    params: dict[str, Any] = field(default_factory=dict)  # the parameters the label sets
 
 
-def parse_name(text: str, registry: Registry) -> ParsedName:
-    """Split ``text`` into the registered name and the parameters its suffixes set."""
+def parse_name(text: str, registry: Registry, kind: str | None = None) -> ParsedName:
+    """Split ``text`` into the registered name and the parameters its suffixes set.
+
+    ``kind`` restricts the lookup (``--extractor``, ``--detector``); ``None`` finds the
+    name across kinds.
+    """
     label = text.strip()
     base, at, layer = label.partition("@")
     params: dict[str, Any] = {}
     prefix, colon, value = base.partition(":")
-    if colon and prefix in PREFIX_PARAMS and not registry.kinds_of(base):
+    found_kind, spec = (kind, registry.get(kind, prefix)) if kind else registry.resolve(prefix)
+    if colon:
+        if spec.name_param is None:
+            raise ConfigError(f"{label!r}: {spec.label} takes no ':' argument")
         if not value:
-            raise ValueError(f"{label!r}: give a model after '{prefix}:', e.g. {prefix}:resnet18")
-        base, params[PREFIX_PARAMS[prefix]] = prefix, value
+            raise ConfigError(f"{label!r}: give a {spec.name_param} after '{prefix}:', e.g. {prefix}:resnet18")
+        params[spec.name_param] = value
     if at:
         if not layer:
-            raise ValueError(f"{label!r}: give a layer after '@', e.g. resnet34@layer3")
-        if registry.kinds_of(base) and "extractor" not in registry.kinds_of(base):
-            raise ValueError(f"{label!r}: only extractors take '@layer' (or ':' arguments); "
-                             f"{base!r} is a {registry.kinds_of(base)[0]}")
-        spec = registry.get("extractor", base)
+            raise ConfigError(f"{label!r}: give a layer after '@', e.g. resnet34@layer3")
+        if found_kind != "extractor":
+            raise ConfigError(f"{label!r}: only extractors take '@layer'; {prefix!r} is a {found_kind}")
         if LAYER_PARAM not in spec.defaults:
-            raise ValueError(f"{label!r}: extractor {base!r} has no layer selection")
+            raise ConfigError(f"{label!r}: extractor {prefix!r} has no layer selection")
         params[LAYER_PARAM] = layer
-    return ParsedName(label, base, params)
+    return ParsedName(label, spec.name, found_kind, params)

@@ -4,30 +4,50 @@ The runner is the coordinator: it plans the jobs not yet stored, hands them to a
 (in-process or Dask) and commits each finished detector job on its own, so an interrupted or
 killed run resumes where it stopped; a job already stored is never recomputed. Extracted
 features go to the feature cache clip by clip, so a rerun with other detectors or seeds, or
-after an interruption mid-extraction, extracts nothing twice.
+after an interruption mid-extraction, extracts nothing twice. A run with nothing left to
+compute builds no network, touches no network connection and is recorded as up to date.
 """
 from __future__ import annotations
 
 import logging
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping, Optional
 
-from ..components import Task
-from . import environment, jobs
+from ..components import Dataset
+from . import environment
+from .detection import describe_error
 from .executors import Executor, make_executor
-from .executors.work import Components, DetectorJob, DetectorOutcome, ExtractionJob, TaskWork
-from .plan import RunConfig, add_required, create, detector_key, feature_identity, full_params, pairs_with, validate
+from .executors.work import Components
+from .grid import CacheOptions, DetectorJob, DetectorOutcome, ExtractionStats, Grid, ResultRow, RunPlan, TaskWork
+from .planner import GridContext, plan_grid, select_tasks
 from .registry import Registry
-from .store import JobResult, ResultStore
+from .store import ResultStore, RunCounts
 
 log = logging.getLogger(__name__)
+
+#: a run's status when it found every job of its grid stored
+UP_TO_DATE = "up to date"
+
+
+@dataclass(frozen=True)
+class ExecutionOptions:
+    """How a plan runs (not what it computes): cache, executor, progress bars, the command line."""
+
+    cache: CacheOptions = CacheOptions()
+    executor: str = "local"
+    executor_options: Mapping[str, Any] = field(default_factory=dict)
+    progress: bool = True
+    command: str = ""
 
 
 @dataclass
 class RunReport:
+    """What a run did, for its summary (counts and seconds summed over jobs)."""
+
     run_id: str
-    keys: list[str] = field(default_factory=list)
+    keys: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
     computed: int = 0
     skipped: int = 0
     failed: int = 0
@@ -38,168 +58,116 @@ class RunReport:
     score_s: float = 0.0
 
 
-@dataclass
-class CacheOptions:
-    """Where extracted features are cached (``root`` None: the default folder) and how clips are keyed."""
-
-    enabled: bool = True
-    root: str | None = None
-    key_mode: str = "fingerprint"
-
-    def resolved_root(self) -> str | None:
-        if not self.enabled:
-            return None
-        from .cache import FeatureCache
-
-        return str(FeatureCache(self.root, self.key_mode).root)
-
-
 class Runner:
-    def __init__(self, registry: Registry, store: ResultStore, config: RunConfig, *, command: str = "",
-                 progress: bool = True, cache: CacheOptions | None = None, executor: str = "local",
-                 executor_options: dict[str, Any] | None = None) -> None:
-        add_required(config, registry)
-        validate(config, registry)
-        self.registry, self.store, self.config = registry, store, config
-        self.command, self.progress = command, progress
-        self.cache = cache if cache is not None else CacheOptions()
-        self.executor_name, self.executor_options = executor, dict(executor_options or {})
+    """Plans a run's grid against the store, runs what is left, commits every job."""
+
+    def __init__(self, registry: Registry, store: ResultStore, plan: RunPlan,
+                 options: Optional[ExecutionOptions] = None) -> None:
+        self.registry, self.store, self.plan = registry, store, plan
+        self.options = options or ExecutionOptions()
         self.components = Components(registry)
 
-    def run(self) -> RunReport:
-        cfg = self.config
-        ds_spec = self.registry.get("dataset", cfg.dataset.name)
-        ds_params = full_params(ds_spec, cfg.dataset.params)
-        dataset = create(ds_spec, ds_params)
-        self.components.put("dataset", cfg.dataset.name, ds_params, dataset)
-        tasks = self._tasks(dataset.tasks())
-        report = RunReport(run_id=uuid.uuid4().hex[:12])
-        executor = self._executor()
-        from .devices import device_label, resolve_device
+    def grid(self) -> Grid:
+        """The planned grid: every job's key and the work left (nothing is computed)."""
+        spec = self.registry.get("dataset", self.plan.dataset.name)
+        dataset: Dataset = spec.create(**self.plan.dataset.params)
+        self.components.put("dataset", spec.name, self.plan.dataset.params, dataset)
+        tasks = select_tasks(dataset.tasks(), self.plan.machines)
+        ctx = GridContext(registry=self.registry, dataset=dataset, tasks=tuple(tasks), done=self.store.done_keys,
+                          cache=self.options.cache, registry_options=self.registry.options,
+                          progress=self.options.progress,
+                          identity_device="cpu" if self.options.executor == "dask" else None,
+                          build=self.components.extractor)
+        return plan_grid(self.plan, ctx)
 
-        device = "dask" if executor.name == "dask" else device_label(resolve_device(cfg.device))
-        self.store.start_run(report.run_id, command=self.command, config=cfg.as_dict(),
-                             versions=environment.versions(), host=environment.host(), device=device)
+    def run(self) -> RunReport:
+        grid = self.grid()
+        report = RunReport(run_id=uuid.uuid4().hex[:12], keys=grid.keys, notes=grid.notes, skipped=grid.n_stored)
+        executor = self._executor() if grid.work else None
+        self.store.start_run(report.run_id, command=self.options.command, config=self.plan.as_dict(),
+                             versions=environment.versions(), host=environment.host(),
+                             device=self._device_label(executor), n_jobs=len(grid.keys), n_stored=grid.n_stored)
         status = "failed"
         try:
-            works, self._bases = self._plan(dataset, ds_params, tasks, report)
-            executor.run(works, cfg.protocol, _Sink(self, report), fail_fast=cfg.fail_fast)
-            status = "finished" if report.failed == 0 else "finished with failures"
+            if executor is not None:
+                sink = _Sink(self.store, report, self.plan.protocol.as_dict())
+                executor.run(grid.work, self.plan.protocol, sink, fail_fast=self.plan.fail_fast)
+            status = UP_TO_DATE if not grid.work else ("finished" if report.failed == 0 else "finished with failures")
         except KeyboardInterrupt:
             status = "interrupted"
             raise
         finally:
-            self.store.finish_run(report.run_id, status)
+            counts = RunCounts(len(grid.keys), report.computed, grid.n_stored, report.failed)
+            self.store.finish_run(report.run_id, status, counts)
         return report
 
     def _executor(self) -> Executor:
-        return make_executor(self.executor_name, components=self.components, progress=self.progress,
-                             **self.executor_options)
+        opts = dict(self.options.executor_options)
+        return make_executor(self.options.executor, components=self.components, progress=self.options.progress,
+                             **opts)
 
-    def _tasks(self, tasks: list[Task]) -> list[Task]:
-        wanted = self.config.machines
-        if not wanted:
-            return tasks
-        known = sorted({t.machine_type for t in tasks})
-        missing = [m for m in wanted if m not in known]
-        if missing:
-            raise ValueError(f"--machines {','.join(missing)}: the dataset has {', '.join(known)}")
-        return [t for t in tasks if t.machine_type in wanted]
+    def _device_label(self, executor: Optional[Executor]) -> str:
+        if executor is None:  # nothing to compute: torch is not even imported
+            return self.plan.device
+        if executor.name == "dask":
+            return "dask"
+        from ..devices import device_label, resolve_device
 
-    def _plan(self, dataset, ds_params, tasks: list[Task], report: RunReport) -> tuple[list[TaskWork], dict]:
-        """The extraction jobs and their detector jobs not yet stored; the stored row's base per extraction."""
-        cfg = self.config
-        works: list[TaskWork] = []
-        bases: dict[int, dict[str, Any]] = {}
-        cache_root = self.cache.resolved_root()
-        for choice in cfg.extractors:
-            detectors = [c for c in cfg.detectors
-                         if pairs_with(choice, self.registry.get("detector", c.name).requires)]
-            if not detectors:
-                continue
-            spec = self.registry.get("extractor", choice.component)
-            params = full_params(spec, choice.params, device=self._extractor_device())
-            identity = self.components.get("extractor", spec.name, params).identity()
-            features_id = feature_identity(spec.name, {**full_params(spec, choice.params), **identity})
-            run_params = full_params(spec, choice.params, device=cfg.device)
-            for task in tasks:
-                pending = self._pending(dataset, task, features_id, detectors, report)
-                if not pending:
-                    continue
-                ext = ExtractionJob(cfg.dataset.name, ds_params, spec.name, run_params, features_id, task.name,
-                                    cfg.skip_bad_files, cache_root, self.cache.key_mode)
-                works.append(TaskWork(ext, pending))
-                bases[id(works[-1])] = self._base(dataset, task, choice.name, identity)
-        return works, bases
-
-    def _extractor_device(self) -> str:
-        # a Dask coordinator may have no GPU: there the extractor is built on the CPU only for its identity
-        return "cpu" if self.executor_name == "dask" else self.config.device
-
-    def _pending(self, dataset, task: Task, features_id, detectors, report: RunReport) -> list[DetectorJob]:
-        cfg = self.config
-        ds_name, ds_config = cfg.dataset.name, dataset.config()
-        planned = []
-        for seed in cfg.seeds:
-            for det in detectors:
-                spec = self.registry.get("detector", det.name)
-                params = full_params(spec, det.params, device=cfg.device, seed=seed)
-                if not self.progress and "progress" in spec.defaults and "progress" not in det.params:
-                    params["progress"] = False  # --no-progress silences training bars too (not in job keys)
-                key = detector_key(ds_name, ds_config, task, features_id, det.name, params, seed, cfg.protocol)
-                report.keys.append(key)
-                planned.append(DetectorJob(key, spec.name, params, seed))
-        done = self.store.done_keys([j.key for j in planned])
-        report.skipped += len(done)
-        return [j for j in planned if j.key not in done]
-
-    def _base(self, dataset, task: Task, ext_name: str, identity: dict[str, Any]) -> dict[str, Any]:
-        cfg = self.config
-        return {"dataset": cfg.dataset.name, "dataset_config": dataset.config(), "machine_type": task.machine_type,
-                "machine_id": task.machine_id, "extractor": ext_name, "extractor_config": identity,
-                "weights": identity.get("weights_label", "n/a"),
-                "pretrained": int(bool(identity.get("weights", {}).get("pretrained", False))),
-                "protocol": cfg.protocol.as_dict(), "device": identity.get("device", "cpu")}
+        return device_label(resolve_device(self.plan.device))
 
 
 class _Sink:
     """Commits each detector job's outcome: the coordinator alone writes the store."""
 
-    def __init__(self, runner: Runner, report: RunReport) -> None:
-        self.runner, self.report = runner, report
-        self.counted: set[int] = set()
+    def __init__(self, store: ResultStore, report: RunReport, protocol: Mapping[str, Any]) -> None:
+        self.store, self.report, self.protocol = store, report, dict(protocol)
+        self.counted: set[str] = set()
 
-    def _base(self, work: TaskWork, info: dict[str, Any] | None) -> dict[str, Any]:
-        base = dict(self.runner._bases[id(work)])
-        if info:
-            identity = info.get("identity") or base["extractor_config"]
-            base.update(extractor_config=identity, device=info.get("device", base["device"]),
-                        extract_s=info["extract_s"], n_extracted_clips=info["n_extracted_clips"])
-            if id(work) not in self.counted:
-                self.counted.add(id(work))
-                self.report.extract_s += info["extract_s"]
-                self.report.extracted_clips += info["n_extracted_clips"]
-                self.report.cached_clips += info.get("cache_hits", 0)
-        return base
+    def _count(self, work: TaskWork, stats: ExtractionStats) -> None:
+        """Extraction figures enter the report once per extraction."""
+        ext = work.extraction
+        tag = f"{ext.task}\0{ext.extractor.label}"
+        if tag in self.counted:
+            return
+        self.counted.add(tag)
+        self.report.extract_s += stats.seconds
+        self.report.extracted_clips += stats.n_extracted
+        self.report.cached_clips += stats.n_cached
+
+    def _row(self, work: TaskWork, job: DetectorJob, stats: Optional[ExtractionStats], **values: Any) -> ResultRow:
+        ext = work.extraction
+        identity = dict(stats.identity) if stats is not None and stats.identity else dict(ext.identity)
+        weights = identity.get("weights")
+        extra: dict[str, Any] = {}
+        if stats is not None:
+            extra = {"extract_s": stats.seconds, "n_extracted_clips": stats.n_extracted}
+        return ResultRow(
+            job_key=job.key, run_id=self.report.run_id, dataset=ext.dataset.label, dataset_config=ext.dataset_config,
+            machine_type=ext.machine_type, machine_id=ext.machine_id, extractor=ext.extractor.label,
+            extractor_config=identity, weights=str(identity.get("weights_label", "n/a")),
+            pretrained=int(bool(weights.get("pretrained", False))) if isinstance(weights, Mapping) else 0,
+            detector=job.detector.label, detector_config=job.detector.params, seed=job.seed,
+            protocol=self.protocol,
+            device=stats.device if stats is not None else str(ext.extractor.params.get("device", "cpu")),
+            **extra, **values)
 
     def ok(self, work: TaskWork, job: DetectorJob, outcome: DetectorOutcome) -> None:
-        values, info = dict(outcome.values), outcome.info
-        extra = {**info.get("skipped", {}), "load_stats": info.get("load_stats", {}),
-                 "cache_hits": info.get("cache_hits", 0)}
-        values["metrics"] = {**values.get("metrics", {}), **extra}
-        row = {**self._base(work, info), **values, "job_key": job.key, "run_id": self.report.run_id,
-               "detector": job.detector, "detector_config": job.params, "seed": job.seed, "status": "ok"}
-        self.runner.store.save(JobResult(row, outcome.scores))
+        self._count(work, outcome.stats)
+        m, stats = outcome.metrics, outcome.stats
+        metrics = {**m.metrics, "skipped_train": stats.skipped_train, "skipped_test": stats.skipped_test,
+                   "load_stats": dict(stats.load_stats), "cache_hits": stats.n_cached}
+        row = self._row(work, job, stats, status="ok", auc=m.auc, pauc=m.pauc, n_train=m.n_train,
+                        n_test_normal=m.n_test_normal, n_test_anomalous=m.n_test_anomalous, n_scored=m.n_scored,
+                        n_train_segments=m.n_train_segments, fit_s=m.fit_s, score_s=m.score_s, metrics=metrics)
+        self.store.save(row, outcome.scores)
         self.report.computed += 1
-        self.report.fit_s += values["fit_s"]
-        self.report.score_s += values["score_s"]
+        self.report.fit_s += m.fit_s
+        self.report.score_s += m.score_s
 
-    def failed(self, work: TaskWork, job: DetectorJob, exc: BaseException, info: dict[str, Any] | None) -> None:
-        if info is not None:  # the extraction worked: the detector failed
-            log.error("%s on %s (%s, seed %d) failed: %s", job.detector, work.extraction.task,
-                      work.extraction.extractor, job.seed, jobs.describe_error(exc))
-        row = {**self._base(work, info), "job_key": job.key, "run_id": self.report.run_id,
-               "detector": job.detector, "detector_config": job.params, "seed": job.seed, "status": "failed",
-               "error": jobs.describe_error(exc)}
-        self.runner.store.save(JobResult(row))
+    def failed(self, work: TaskWork, job: DetectorJob, exc: BaseException, stats: Optional[ExtractionStats]) -> None:
+        if stats is not None:  # the extraction worked: the detector failed
+            self._count(work, stats)
+            log.error("%s on %s (%s, seed %d) failed: %s", job.detector.label, work.extraction.task,
+                      work.extraction.extractor.label, job.seed, describe_error(exc))
+        self.store.save(self._row(work, job, stats, status="failed", error=describe_error(exc)))
         self.report.failed += 1

@@ -7,6 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..components import ANOMALOUS, NORMAL, Clip, Task
+from ..errors import ConfigError, TaskError
 
 POOLINGS = ("mean", "median", "max")
 
@@ -27,11 +28,11 @@ class ProtocolConfig:
 
     def __post_init__(self) -> None:
         if self.pooling not in POOLINGS:
-            raise ValueError(f"pooling {self.pooling!r} is not one of {', '.join(POOLINGS)}")
+            raise ConfigError(f"pooling {self.pooling!r} is not one of {', '.join(POOLINGS)}")
         if not 0.0 <= self.threshold_quantile < 1.0:
-            raise ValueError(f"threshold_quantile must be in [0, 1), not {self.threshold_quantile}")
+            raise ConfigError(f"threshold_quantile must be in [0, 1), not {self.threshold_quantile}")
         if self.n_test is not None and self.n_test < 1:
-            raise ValueError(f"n_test must be at least 1, not {self.n_test}")
+            raise ConfigError(f"n_test must be at least 1, not {self.n_test}")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,7 +60,7 @@ def split_task(task: Task, seed: int, config: ProtocolConfig) -> Split:
         is_train = np.array([c.split == "train" for c in task.clips])
         return Split(idx[is_train], idx[~is_train], "given")
     if None not in splits or len(splits) > 1:
-        raise ValueError(f"task {task.name}: some clips have a fixed split and some do not")
+        raise TaskError(f"task {task.name}: some clips have a fixed split and some do not")
     return paper_split(task, seed, config)
 
 
@@ -74,7 +75,7 @@ def paper_split(task: Task, seed: int, config: ProtocolConfig) -> Split:
     anomalous = np.array([i for i in order if task.clips[i].label == ANOMALOUS], dtype=int)
     n = config.n_test if config.n_test is not None else min(config.max_test, len(anomalous), len(normal) // 2)
     if n < 1 or len(anomalous) < n or len(normal) - n < 1:
-        raise ValueError(
+        raise TaskError(
             f"task {task.name}: cannot hold out {n} normal and {n} anomalous clips from "
             f"{len(normal)} normal and {len(anomalous)} anomalous (at least one normal clip must remain to train)")
     rng = np.random.default_rng(seed)

@@ -1,6 +1,8 @@
 """The plugin manager: bundled plugins, the ``aadbench`` entry-point group, lookups.
 
-Nothing here imports a component's implementation: records carry lazy factories.
+Nothing here imports a component's implementation: records carry lazy factories. Which
+installed plugins load is said by :class:`RegistryOptions`; the command line builds them
+from its flags and the ``AADBENCH_*PLUGINS`` environment variables (:func:`options_from_env`).
 """
 from __future__ import annotations
 
@@ -10,17 +12,19 @@ import importlib.metadata as md
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping, Sequence
 
 import pluggy
 
 from .. import hookspecs
+from ..errors import DuplicateComponentError, PluginError, UnknownComponentError
 from ..specs import SPEC_TYPES, ComponentSpec
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "aadbench"
 KINDS = ("dataset", "extractor", "detector")
+#: the bundled plugins, registered explicitly (by module name: imported when the registry loads)
 BUNDLED_PLUGINS = (
     "aadbench.datasets.synthetic",
     "aadbench.datasets.mimii",
@@ -44,17 +48,29 @@ ENV_NO_ENTRY_POINTS = "AADBENCH_NO_ENTRY_POINTS"
 #: set to 1 to make a plugin that fails to load fatal (as --strict-plugins)
 ENV_STRICT = "AADBENCH_STRICT_PLUGINS"
 
-
-class PluginError(Exception):
-    """A plugin could not be loaded or declares something invalid."""
+__all__ = ["KINDS", "Registry", "RegistryOptions", "get_registry", "load_registry", "options_from_env"]
 
 
-class UnknownComponentError(LookupError):
-    """A component name that no plugin provides."""
+@dataclass(frozen=True)
+class RegistryOptions:
+    """Which installed plugins load: entry points at all, only / never these names, strictness."""
+
+    entry_points: bool = True
+    strict: bool = False
+    disabled: frozenset[str] = frozenset()
+    only: frozenset[str] = frozenset()
 
 
-class DuplicateComponentError(PluginError):
-    """Two plugins provide a component of the same kind and name."""
+def _names(text: str) -> frozenset[str]:
+    return frozenset(p.strip() for p in text.split(",") if p.strip())
+
+
+def options_from_env(environ: Mapping[str, str] | None = None, *, strict: bool = False) -> RegistryOptions:
+    """The options the ``AADBENCH_*`` variables ask for (read by the command line, once)."""
+    env = os.environ if environ is None else environ
+    flag = lambda name: env.get(name, "") not in ("", "0")  # noqa: E731
+    return RegistryOptions(entry_points=not flag(ENV_NO_ENTRY_POINTS), strict=strict or flag(ENV_STRICT),
+                           disabled=_names(env.get(ENV_DISABLE, "")), only=_names(env.get(ENV_ONLY, "")))
 
 
 @dataclass(frozen=True)
@@ -84,7 +100,8 @@ class BrokenPlugin:
 class Registry:
     """Every component by kind and name, with the plugin that provides it."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: RegistryOptions | None = None) -> None:
+        self.options = options or RegistryOptions()
         self._by_kind: dict[str, dict[str, Provided]] = {k: {} for k in KINDS}
         self.plugins: list[PluginInfo] = []
         self.broken: list[BrokenPlugin] = []
@@ -144,29 +161,19 @@ def _make_manager() -> pluggy.PluginManager:
     return pm
 
 
-def _env_names(var: str) -> set[str]:
-    return {p.strip() for p in os.environ.get(var, "").split(",") if p.strip()}
-
-
-def _entry_points() -> Iterable[md.EntryPoint]:
-    if os.environ.get(ENV_NO_ENTRY_POINTS, "") not in ("", "0"):
-        return []
-    return md.entry_points(group=ENTRY_POINT_GROUP)
-
-
-def _collect(pm: pluggy.PluginManager, plugin: Any, info: PluginInfo, registry: Registry) -> None:
-    """Call the plugin's register hooks and add what they return."""
+def _collect(pm: pluggy.PluginManager, plugin: Any, info: PluginInfo) -> list[ComponentSpec]:
+    """Call the plugin's register hooks; every record they return, checked (nothing is added yet)."""
+    found: list[ComponentSpec] = []
     for kind in KINDS:
         hook_name = f"register_{kind}s"
         impls = [i for i in getattr(pm.hook, hook_name).get_hookimpls() if i.plugin is plugin]
         for impl in impls:
             info.hooks.append(hook_name)
-            records = impl.function() or []
-            for spec in records:
+            for spec in impl.function() or []:
                 if not isinstance(spec, SPEC_TYPES[kind]):
                     raise PluginError(f"{hook_name} of {info.name} returned {spec!r}, not a {SPEC_TYPES[kind].__name__}")
-                registry.add(spec, provider=_provider_label(info))
-                info.components.append(f"{kind}:{spec.name}")
+                found.append(spec)
+    return found
 
 
 def _provider_label(info: PluginInfo) -> str:
@@ -175,45 +182,74 @@ def _provider_label(info: PluginInfo) -> str:
     return f"{info.distribution} {info.version} (plugin {info.name})"
 
 
-def load_registry(*, entry_points: bool = True, strict: bool = False,
-                  extra: Iterable[tuple[str, Any]] = ()) -> Registry:
+def _entry_point_candidates(options: RegistryOptions, registry: Registry) -> list[tuple[PluginInfo, Any, bool]]:
+    out: list[tuple[PluginInfo, Any, bool]] = []
+    if not options.entry_points:
+        return out
+    for ep in md.entry_points(group=ENTRY_POINT_GROUP):
+        dist = ep.dist.name if ep.dist else "?"
+        names = {ep.name, dist}
+        if names & options.disabled or (options.only and not names & options.only):
+            continue
+        info = PluginInfo(ep.name, dist, ep.dist.version if ep.dist else "?")
+        try:
+            out.append((info, ep.load(), False))
+        except Exception as exc:  # a broken third-party plugin must not take aadbench down
+            _broken(registry, info, exc, options.strict)
+    return out
+
+
+def load_registry(options: RegistryOptions | None = None, *, entry_points: bool | None = None,
+                  strict: bool | None = None, extra: Iterable[tuple[str, Any]] = ()) -> Registry:
     """Build the registry from the bundled plugins, entry points and ``extra`` plugins.
 
-    A third-party plugin that fails to import or register is logged and skipped
-    (recorded in ``registry.broken``) unless ``strict``; duplicate names always fail.
+    A third-party plugin that fails to import or register is logged and skipped whole
+    (recorded in ``registry.broken``, none of its components registered) unless ``strict``;
+    duplicate names always fail. ``entry_points`` and ``strict`` override ``options``.
     """
-    pm, registry = _make_manager(), Registry()
+    options = options or RegistryOptions()
+    if entry_points is not None or strict is not None:
+        options = RegistryOptions(options.entry_points if entry_points is None else entry_points,
+                                  options.strict if strict is None else strict, options.disabled, options.only)
+    pm, registry = _make_manager(), Registry(options)
     version = _version("aadbench")
     candidates: list[tuple[PluginInfo, Any, bool]] = [
         (PluginInfo(module_name, "aadbench", version), importlib.import_module(module_name), True)
         for module_name in BUNDLED_PLUGINS
     ]
     candidates += [(PluginInfo(name, "(in-process)", "-"), obj, False) for name, obj in extra]
-    disabled, only = _env_names(ENV_DISABLE), _env_names(ENV_ONLY)
-    for ep in (_entry_points() if entry_points else []):
-        dist = ep.dist.name if ep.dist else "?"
-        if ep.name in disabled or dist in disabled or (only and not {ep.name, dist} & only):
-            continue
-        info = PluginInfo(ep.name, dist, ep.dist.version if ep.dist else "?")
-        try:
-            candidates.append((info, ep.load(), False))
-        except Exception as exc:  # a broken third-party plugin must not take aadbench down
-            _broken(registry, info, exc, strict)
+    candidates += _entry_point_candidates(options, registry)
     for info, plugin, bundled in candidates:
         try:
             pm.register(plugin, name=info.name)
             pm.check_pending()
-            _collect(pm, plugin, info, registry)
+            specs = _collect(pm, plugin, info)
+            _add_all(registry, specs, _provider_label(info))
         except DuplicateComponentError:
             raise
         except Exception as exc:
             if bundled:
                 raise
-            pm.unregister(plugin)
-            _broken(registry, info, exc, strict)
+            if pm.is_registered(plugin):
+                pm.unregister(plugin)
+            _broken(registry, info, exc, options.strict)
             continue
+        info.components = [f"{s.kind}:{s.name}" for s in specs]
         registry.plugins.append(info)
     return registry
+
+
+def _add_all(registry: Registry, specs: Sequence[ComponentSpec], provider: str) -> None:
+    """Add a plugin's records all or none: a clash leaves nothing of the plugin behind."""
+    names = [(s.kind, s.name) for s in specs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise PluginError(f"{provider} registers {twice[0][0]} {twice[0][1]!r} twice")
+    for spec in specs:
+        if spec.name in registry._by_kind[spec.kind]:
+            registry.add(spec, provider)  # raises, naming both providers
+    for spec in specs:
+        registry.add(spec, provider)
 
 
 def _broken(registry: Registry, info: PluginInfo, exc: Exception, strict: bool) -> None:
@@ -231,13 +267,12 @@ def _version(dist: str) -> str:
         return "0+unknown"
 
 
-_cache: dict[bool, Registry] = {}
+_cache: dict[RegistryOptions, Registry] = {}
 
 
-def get_registry(strict: bool | None = None) -> Registry:
-    """The process-wide registry (loaded once); ``strict`` defaults to $AADBENCH_STRICT_PLUGINS."""
-    if strict is None:
-        strict = os.environ.get(ENV_STRICT, "") not in ("", "0")
-    if strict not in _cache:
-        _cache[strict] = load_registry(strict=strict)
-    return _cache[strict]
+def get_registry(options: RegistryOptions | None = None) -> Registry:
+    """The registry for ``options`` (default: bundled plugins and every entry point), loaded once per process."""
+    options = options or RegistryOptions()
+    if options not in _cache:
+        _cache[options] = load_registry(options)
+    return _cache[options]

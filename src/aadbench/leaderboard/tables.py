@@ -6,12 +6,14 @@
 - :func:`paper_comparison`: MIMII 6 dB, ImageNet weights, beside Mueller et al. (2021) Table 1.
 - :func:`timing_table`: extraction, fit and score times per extractor, detector and device.
 - :func:`to_markdown`, :func:`to_latex`, :func:`to_csv`: the exports.
+- :func:`run_summary`, :func:`failures`: the table ``aadbench run`` prints at its end.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -49,7 +51,7 @@ class Leaderboard:
 
     @cached_property
     def _text(self) -> pd.DataFrame:
-        cells = {column_label(c): [_cell(m, s, n) for m, s, n in zip(self.mean[c], self.std[c], self.count[c])]
+        cells = {column_label(c): [format_cell(m, s, n) for m, s, n in zip(self.mean[c], self.std[c], self.count[c])]
                  for c in self.mean.columns}
         out = pd.DataFrame(cells, index=self.mean.index)
         out["rank"] = self.rank.astype("Int64").astype(str)
@@ -67,7 +69,8 @@ def column_label(column: tuple[str, str]) -> str:
     return AVG if machine_type == ALL else f"{machine_type} {machine_id}"
 
 
-def _cell(mean: float, std: float, count: float) -> str:
+def format_cell(mean: float, std: float, count: float) -> str:
+    """A table cell: 'mean ± std' in percent, the mean alone from one seed, '–' where missing."""
     if pd.isna(mean):
         return "–"
     return f"{mean:.1f}" if count < 2 or pd.isna(std) else f"{mean:.1f} ± {std:.1f}"
@@ -340,3 +343,39 @@ def frame_to_latex(frame: pd.DataFrame, floatfmt: str = "{:.2f}") -> str:
     head = " & ".join(_tex(str(c)) for c in frame.columns) + " \\\\"
     return "\n".join([f"\\begin{{tabular}}{{{align}}}", "\\toprule", head, "\\midrule", *rows,
                       "\\bottomrule", "\\end{tabular}"]) + "\n"
+
+
+# -- the run summary ------------------------------------------------------------------------------
+
+def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Stored result rows (dicts of the schema's columns) as a frame with a ``machine`` column."""
+    frame = pd.DataFrame(list(rows))
+    if frame.empty:
+        return frame
+    frame["machine"] = frame["machine_type"] + "/" + frame["machine_id"]
+    return frame
+
+
+def run_summary(frame: pd.DataFrame, metric: str = "auc") -> pd.DataFrame:
+    """Rows extractor + detector, columns machine type/ID and their mean: 'mean ± std' in percent."""
+    ok = frame[frame["status"] == "ok"] if not frame.empty else frame
+    if ok.empty:
+        return pd.DataFrame()
+    ok = ok.assign(value=ok[metric] * 100.0)
+    label = ok["extractor"] + " + " + ok["detector"]
+    random = ok["weights"].eq("random") if "weights" in ok else ~ok["pretrained"].astype(bool)
+    label = label.where(~random, label + " (random weights)")  # not for extractors without weights
+    ok = ok.assign(pipeline=label)
+    stats = ok.groupby(["pipeline", "machine"])["value"].agg(["mean", "std", "count"])
+    cells = stats.apply(lambda r: format_cell(r["mean"], r["std"], r["count"]), axis=1).unstack("machine")
+    cells["mean"] = ok.groupby(["pipeline", "machine"])["value"].mean().groupby("pipeline").mean().map("{:.1f}".format)
+    cells.index.name = f"{metric.upper()} (%)"
+    return cells
+
+
+def failures(frame: pd.DataFrame) -> list[str]:
+    """One line per failed job of the frame."""
+    if frame.empty:
+        return []
+    bad = frame[frame["status"] != "ok"]
+    return [f"{r.extractor} + {r.detector} on {r.machine} seed {r.seed}: {r.error}" for r in bad.itertuples()]

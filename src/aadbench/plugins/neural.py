@@ -81,7 +81,7 @@ def train(net: torch.nn.Module, data: torch.Tensor, loss_fn: LossFn, s: TrainSet
     Returns the mean loss and the seconds of every epoch. The loss is checked once per
     epoch (a NaN or inf batch poisons the weights, so the epoch mean shows it).
     """
-    from ..harness.progress import bar
+    from ..progress import bar
 
     opt = torch.optim.Adam(net.parameters(), lr=s.lr, weight_decay=s.weight_decay)
     order_gen = torch.Generator().manual_seed(int(s.seed))
@@ -156,7 +156,7 @@ class TorchDetector(Detector):
         """Hook run after the network is on the device, before training."""
 
     def fit(self, X: np.ndarray) -> "TorchDetector":
-        from ..harness.devices import resolve_device
+        from ..devices import resolve_device
 
         X = as_float32(X, self.name, self.input_dim)
         device = resolve_device(self.device)

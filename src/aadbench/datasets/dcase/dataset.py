@@ -7,6 +7,7 @@ from typing import Any, Iterable
 
 from ...components import NORMAL, UNKNOWN, Clip, Task
 from ..files import FileDataset, as_list, audio_files
+from ...errors import DataError, DataPathError
 from .naming import GroundTruth, load_ground_truth, parse_name, read_attributes
 
 LAYOUT = """\
@@ -54,7 +55,7 @@ class DcaseDataset(FileDataset):
         super().__init__(data_root, sample_rate, channel, length_policy, duration)
         self.year = str(year).strip().lower()
         if self.year not in ("auto", *YEARS):
-            raise ValueError(f"dcase: year {year!r} is not one of auto, {', '.join(YEARS)}")
+            raise DataError(f"dcase: year {year!r} is not one of auto, {', '.join(YEARS)}")
         self.machines = as_list(machines)
         self.supplemental = str(supplemental).strip().lower() in _TRUE
         self.ground_truth: GroundTruth | None = load_ground_truth(ground_truth) if str(ground_truth or "").strip() \
@@ -62,6 +63,11 @@ class DcaseDataset(FileDataset):
         self.detected_year: str | None = None
         #: audio files per machine type in supplemental/ folders left out (supplemental=false)
         self.ignored: dict[str, int] = {}
+
+    def notes(self) -> list[str]:
+        self.tasks()
+        return [f"{machine}: {count} file(s) in supplemental/ left out (set supplemental=true to train on them)"
+                for machine, count in sorted(self.ignored.items())]
 
     def type_dirs(self) -> dict[str, Path]:
         """Machine type -> its folder (data_root itself, its children or the children of raw/)."""
@@ -94,7 +100,7 @@ class DcaseDataset(FileDataset):
         dirs = self.type_dirs()
         missing = [m for m in self.machines if m not in dirs]
         if missing:
-            raise ValueError(f"dcase: machine type(s) {', '.join(missing)} not found under {self.root}; "
+            raise DataError(f"dcase: machine type(s) {', '.join(missing)} not found under {self.root}; "
                              f"found {', '.join(sorted(dirs))}")
         dirs = {t: d for t, d in sorted(dirs.items()) if not self.machines or t in self.machines}
         self.detected_year = self._year(dirs)

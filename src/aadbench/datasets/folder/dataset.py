@@ -9,6 +9,7 @@ from typing import Any
 
 from ...components import ANOMALOUS, NORMAL, UNKNOWN, Clip, Task
 from ..files import FileDataset, as_list, audio_files
+from ...errors import DataError, DataPathError
 
 LAYOUT = """\
   <data_root>/train/**/*.wav              normal recordings of the machine (any nesting)
@@ -43,7 +44,7 @@ class FolderDataset(FileDataset):
         text = str(manifest or "").strip()
         self.manifest = Path(text).expanduser().resolve() if text else None
         if self.manifest is not None and not self.manifest.is_file():
-            raise FileNotFoundError(f"folder: manifest {self.manifest} does not exist or is not a file; expected a "
+            raise DataPathError(f"folder: manifest {self.manifest} does not exist or is not a file; expected a "
                                     f"CSV with columns path,label[,split,machine,section,domain]")
         self.machine = str(machine or "").strip()
         super().__init__(data_root, sample_rate, channel, length_policy, duration)
@@ -67,7 +68,7 @@ class FolderDataset(FileDataset):
         wanted = as_list(self.machine)
         missing = [m for m in wanted if m not in found]
         if missing:
-            raise ValueError(f"folder: machine(s) {', '.join(missing)} not found under {self.root}; "
+            raise DataError(f"folder: machine(s) {', '.join(missing)} not found under {self.root}; "
                              f"found {', '.join(found)}")
         return {m: d for m, d in found.items() if not wanted or m in wanted}
 
@@ -96,7 +97,7 @@ class FolderDataset(FileDataset):
             columns = {(h or "").strip().lower() for h in reader.fieldnames or []}
             missing = sorted({"path", "label"} - columns)
             if missing:
-                raise ValueError(f"folder: manifest {self.manifest} lacks the column(s) {', '.join(missing)}; "
+                raise DataError(f"folder: manifest {self.manifest} lacks the column(s) {', '.join(missing)}; "
                                  f"expected a header path,label[,split,machine,section,domain]")
             return [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in reader]
 
@@ -111,9 +112,9 @@ class FolderDataset(FileDataset):
             keys = [c.key for c in clips]
             dupes = sorted({k for k in keys if keys.count(k) > 1})
             if dupes:
-                raise ValueError(f"folder: manifest {self.manifest} lists {dupes[0]} twice for {machine}/{section}")
+                raise DataError(f"folder: manifest {self.manifest} lists {dupes[0]} twice for {machine}/{section}")
             if len({c.split is None for c in clips}) > 1:
-                raise ValueError(f"folder: manifest {self.manifest}: {machine}/{section} gives a split for some "
+                raise DataError(f"folder: manifest {self.manifest}: {machine}/{section} gives a split for some "
                                  f"rows and not for others; give train/test for every row or for none")
             tasks.append(Task(machine, section, tuple(clips)))
         return tasks
@@ -122,13 +123,13 @@ class FolderDataset(FileDataset):
         where = f"folder: manifest {self.manifest} row {n}"
         text = row.get("path", "")
         if not text:
-            raise ValueError(f"{where}: the path is empty")
+            raise DataError(f"{where}: the path is empty")
         label = row.get("label", "").lower()
         if label not in MANIFEST_LABELS:
-            raise ValueError(f"{where}: label {row['label']!r} is not normal, anomalous, 0 or 1")
+            raise DataError(f"{where}: label {row['label']!r} is not normal, anomalous, 0 or 1")
         split = row.get("split", "").lower() or None
         if split not in (None, "train", "test"):
-            raise ValueError(f"{where}: split {row['split']!r} is not train or test (or empty)")
+            raise DataError(f"{where}: split {row['split']!r} is not train or test (or empty)")
         path = Path(text).expanduser()
         path = Path(os.path.abspath(path if path.is_absolute() else self.manifest.parent / path))
         attrs = {"machine_type": machine, "section": section}

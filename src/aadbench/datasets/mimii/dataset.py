@@ -11,6 +11,7 @@ from typing import Any, Iterable
 
 from ...components import ANOMALOUS, NORMAL, Clip, Task
 from ..files import FileDataset, as_list, audio_files, normalise_id
+from ...errors import DataError, DataPathError
 
 LAYOUT = """\
   <data_root>/<type>/id_XX/normal/00000000.wav       MIMII zips unpacked side by side (fan/id_00/...)
@@ -30,7 +31,7 @@ def parse_snr(value: Any) -> int:
     text = str(value).strip().lower().replace("_", "").removesuffix("db")
     match = re.fullmatch(r"(-|min|minus|m|neg)?(\d+)", text)
     if not match:
-        raise ValueError(f"mimii: snr {value!r} must be a number of dB like 6, 0, -6 or min6")
+        raise DataError(f"mimii: snr {value!r} must be a number of dB like 6, 0, -6 or min6")
     return -int(match.group(2)) if match.group(1) else int(match.group(2))
 
 
@@ -87,20 +88,20 @@ class MimiiDataset(FileDataset):
         for name in (folder.name, folder.parent.name):
             match = SNR_DIR.match(name)
             if match and _snr_of(match) != self.snr:
-                raise ValueError(f"mimii: data_root {folder} lies in the {_snr_of(match)} dB folder {name} but "
+                raise DataError(f"mimii: data_root {folder} lies in the {_snr_of(match)} dB folder {name} but "
                                  f"snr={self.snr}; set --set mimii.snr={_snr_of(match)} (recorded with the results)")
 
     def scan(self) -> list[Task]:
         dirs = self.machine_dirs()
         missing = [m for m in self.machines if m not in dirs]
         if missing:
-            raise ValueError(f"mimii: machine type(s) {', '.join(missing)} not found under {self.root}; "
+            raise DataError(f"mimii: machine type(s) {', '.join(missing)} not found under {self.root}; "
                              f"found {', '.join(sorted(dirs))}")
         chosen = {t: d for t, d in sorted(dirs.items()) if not self.machines or t in self.machines}
         id_dirs = {(t, d.name): d for t, folder in chosen.items() for d in _subdirs(folder) if ID_DIR.match(d.name)}
         unknown = [i for i in self.ids if i not in {mid for _, mid in id_dirs}]
         if unknown:
-            raise ValueError(f"mimii: machine id(s) {', '.join(unknown)} not found under {self.root}; "
+            raise DataError(f"mimii: machine id(s) {', '.join(unknown)} not found under {self.root}; "
                              f"found {', '.join(sorted({mid for _, mid in id_dirs}))}")
         self.folders = chosen
         return [Task(t, mid, self._clips(t, mid, d)) for (t, mid), d in sorted(id_dirs.items())

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import soundfile as sf
 
-from ...harness.progress import bar
+from ...progress import bar
 from .dataset import SyntheticDataset
 
 

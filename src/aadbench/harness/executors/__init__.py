@@ -1,14 +1,16 @@
 """Where a grid's jobs run: in this process (``local``) or on a Dask distributed cluster (``dask``).
 
-An executor takes the grid's :class:`~.work.TaskWork` items and hands every detector job's
+An executor takes the grid's :class:`~..grid.TaskWork` items and hands every detector job's
 outcome (or failure) back to the coordinator's sink, which alone writes the results store.
 """
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from typing import Optional, Protocol, Sequence
 
+from ...errors import ConfigError
+from ..grid import DetectorJob, DetectorOutcome, ExtractionStats, TaskWork
 from ..protocol import ProtocolConfig
-from .work import Components, DetectorJob, DetectorOutcome, TaskWork
+from .work import Components
 
 EXECUTORS = ("local", "dask")
 
@@ -18,7 +20,8 @@ class Sink(Protocol):
 
     def ok(self, work: TaskWork, job: DetectorJob, outcome: DetectorOutcome) -> None: ...
 
-    def failed(self, work: TaskWork, job: DetectorJob, exc: BaseException, info: dict[str, Any] | None) -> None: ...
+    def failed(self, work: TaskWork, job: DetectorJob, exc: BaseException,
+               stats: Optional[ExtractionStats]) -> None: ...
 
 
 class Executor(Protocol):
@@ -27,8 +30,8 @@ class Executor(Protocol):
     def run(self, works: Sequence[TaskWork], protocol: ProtocolConfig, sink: Sink, *, fail_fast: bool) -> None: ...
 
 
-def make_executor(name: str = "local", *, components: Components | None = None, progress: bool = True,
-                  address: str | None = None, n_workers: int = 2, gpu_workers: bool = False) -> Executor:
+def make_executor(name: str = "local", *, components: Optional[Components] = None, progress: bool = True,
+                  address: Optional[str] = None, n_workers: int = 2, gpu_workers: bool = False) -> Executor:
     if name == "local":
         from .local import LocalExecutor
 
@@ -37,4 +40,4 @@ def make_executor(name: str = "local", *, components: Components | None = None, 
         from .dask_executor import DaskExecutor
 
         return DaskExecutor(address=address, n_workers=n_workers, gpu_workers=gpu_workers, progress=progress)
-    raise ValueError(f"executor {name!r} is not one of {', '.join(EXECUTORS)}")
+    raise ConfigError(f"executor {name!r} is not one of {', '.join(EXECUTORS)}")

@@ -20,9 +20,11 @@ import os
 import uuid
 from typing import Sequence
 
-from ..jobs import describe_error
+from ...errors import ExecutorError
+from ..detection import describe_error
 from ..protocol import ProtocolConfig
-from .work import TaskWork, run_detector, run_extraction
+from ..grid import TaskWork
+from .work import run_detector, run_extraction
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,7 @@ def _import_distributed():
     try:
         import distributed
     except ImportError:
-        raise ValueError("--executor dask needs Dask distributed: pip install 'aadbench[dask]'") from None
+        raise ExecutorError("--executor dask needs Dask distributed: pip install 'aadbench[dask]'") from None
     return distributed
 
 
@@ -41,7 +43,7 @@ class DaskExecutor:
     def __init__(self, *, address: str | None = None, n_workers: int = 2, gpu_workers: bool = False,
                  progress: bool = True) -> None:
         if int(n_workers) < 1:
-            raise ValueError(f"--workers must be at least 1, not {n_workers}")
+            raise ExecutorError(f"--workers must be at least 1, not {n_workers}")
         self.address, self.n_workers, self.gpu_workers = address, int(n_workers), bool(gpu_workers)
         self.progress = progress
         _import_distributed()
@@ -77,7 +79,7 @@ class DaskExecutor:
         gpus = [w for w in workers.values() if (w.get("resources") or {}).get("GPU", 0) >= 1]
         log.info("dask: scheduler %s, %d workers (%d with GPU=1)", client.scheduler.address, len(workers), len(gpus))
         if self.gpu_workers and workers and not gpus:
-            raise ValueError("extraction jobs need GPU workers (--gpu-workers, or --device cuda), but no worker of "
+            raise ExecutorError("extraction jobs need GPU workers (--gpu-workers, or --device cuda), but no worker of "
                              f"{client.scheduler.address} has the resource GPU=1: start them with "
                              "`dask worker ADDRESS --resources GPU=1`, or run with --device cpu")
 
@@ -91,14 +93,14 @@ class DaskExecutor:
             ext = client.submit(run_extraction, work.extraction, key=f"extract-{run}-{i}", pure=False,
                                 resources=resources, priority=0)
             for job in work.detectors:
-                on_gpu = self.gpu_workers and str(job.params.get("device", "")).startswith("cuda")
+                on_gpu = self.gpu_workers and str(job.detector.params.get("device", "")).startswith("cuda")
                 future = client.submit(run_detector, ext, job, protocol, key=f"detect-{run}-{job.key}",
                                        pure=False, priority=1, resources={"GPU": 1} if on_gpu else None)
                 futures[future] = (work, job)
         return futures
 
     def _collect(self, client, distributed, futures: dict, sink, fail_fast: bool) -> None:
-        from ..progress import bar
+        from ...progress import bar
 
         with bar(total=len(futures), desc="jobs", unit="job", enabled=self.progress) as pbar:
             for future in distributed.as_completed(list(futures)):
@@ -108,8 +110,8 @@ class DaskExecutor:
                     if fail_fast:
                         client.cancel(list(futures))
                         raise exc
-                    log.error("%s on %s (%s, seed %d) failed: %s", job.detector, work.extraction.task,
-                              work.extraction.extractor, job.seed, describe_error(exc))
+                    log.error("%s on %s (%s, seed %d) failed: %s", job.detector.label, work.extraction.task,
+                              work.extraction.extractor.label, job.seed, describe_error(exc))
                     sink.failed(work, job, exc, None)
                 else:
                     sink.ok(work, job, future.result())

@@ -1,139 +1,72 @@
-"""The grid's jobs as plain, picklable records, and the functions that run them anywhere.
+"""The functions that run the grid's jobs anywhere, and the components a process builds once.
 
-An executor ships these records (names and parameters, never live objects) to wherever
-the work runs; :func:`run_extraction` and :func:`run_detector` rebuild the components
-there from the registry. Only the coordinator writes results.
+An executor ships job records (names and parameters, never live objects) to wherever the
+work runs; :func:`run_extraction` and :func:`run_detector` rebuild the components there
+from the registry. Only the coordinator writes results.
 """
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping, Optional
 
-import numpy as np
-
-from ...components import Clip, Task
-from .. import jobs
-from ..plan import create, feature_identity, full_params
+from ...components import Dataset, Extractor
+from ...errors import IdentityMismatchError, TaskError
+from ..cache import FeatureCache
+from ..detection import Prepared, fit_and_score, prepare
+from ..extraction import extract_task, without_bad
+from ..grid import DetectorJob, DetectorOutcome, Extraction, ExtractionJob, ExtractionStats
+from ..identity import canonical_json, features_id
 from ..protocol import ProtocolConfig, split_task
-from ..registry import Registry
-from ..store import ClipScore, canonical_json
-
-
-@dataclass(frozen=True)
-class ExtractionJob:
-    """Extract one task with one extractor (task x extractor)."""
-
-    dataset: str
-    dataset_params: dict[str, Any]
-    extractor: str
-    extractor_params: dict[str, Any]
-    features_id: dict[str, Any]
-    task: str
-    skip_bad_files: bool = False
-    cache_dir: str | None = None
-    cache_key: str = "fingerprint"
-
-
-@dataclass(frozen=True)
-class DetectorJob:
-    """Fit and score one detector on one seed's split (task x extractor x detector x seed)."""
-
-    key: str
-    detector: str
-    params: dict[str, Any]
-    seed: int
-
-
-@dataclass
-class TaskWork:
-    """An extraction job and the detector jobs (not yet stored) that need its features."""
-
-    extraction: ExtractionJob
-    detectors: list[DetectorJob]
-
-
-@dataclass(frozen=True)
-class TaskLabels:
-    """What detector jobs need of a task's clips: keys, labels, splits, domains (plain data)."""
-
-    machine_type: str
-    machine_id: str
-    clips: tuple[tuple[str, int, str | None, str], ...]
-
-    @classmethod
-    def of(cls, task: Task) -> "TaskLabels":
-        return cls(task.machine_type, task.machine_id, tuple((c.key, c.label, c.split, c.domain) for c in task.clips))
-
-    def task(self) -> Task:
-        return Task(self.machine_type, self.machine_id,
-                    tuple(Clip(k, label, split=split, domain=domain) for k, label, split, domain in self.clips))
-
-
-@dataclass
-class Extracted:
-    """An extraction job's result: the readable clips, their features and how they were had."""
-
-    labels: TaskLabels
-    features: list[np.ndarray]
-    info: dict[str, Any] = field(default_factory=dict)
-
-    def task_features(self) -> jobs.TaskFeatures:
-        return jobs.TaskFeatures(self.features, self.info["extract_s"], self.info["n_extracted_clips"])
-
-    def __reduce__(self):
-        # memory-mapped cache files travel as plain arrays
-        return (Extracted, (self.labels, [np.asarray(f) for f in self.features], self.info))
-
-
-@dataclass
-class DetectorOutcome:
-    """A detector job's result: the stored values, per-clip scores and its extraction's info."""
-
-    values: dict[str, Any]
-    scores: list[ClipScore]
-    info: dict[str, Any]
+from ..registry import Registry, RegistryOptions, get_registry
 
 
 class Components:
     """Datasets, extractors and caches built once per process (or per local run) and reused."""
 
-    def __init__(self, registry: Registry | None = None) -> None:
+    def __init__(self, registry: Optional[Registry] = None) -> None:
         self._registry = registry
         self._built: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    @property
-    def registry(self) -> Registry:
-        if self._registry is None:
-            from ..registry import get_registry
-
-            self._registry = get_registry()
+    def registry_for(self, options: RegistryOptions) -> Registry:
+        if self._registry is None or self._registry.options != options:
+            self._registry = get_registry(options)
         return self._registry
 
-    def put(self, kind: str, name: str, params: dict[str, Any], obj: Any) -> None:
+    @property
+    def registry(self) -> Registry:
+        return self._registry if self._registry is not None else get_registry()
+
+    def put(self, kind: str, name: str, params: Mapping[str, Any], obj: Any) -> None:
         self._built[_memo_key(kind, name, params)] = obj
 
-    def get(self, kind: str, name: str, params: dict[str, Any]) -> Any:
+    def get(self, kind: str, name: str, params: Mapping[str, Any]) -> Any:
+        """The component built from ``params`` (the registry's record fills in the rest)."""
         key = _memo_key(kind, name, params)
         with self._lock:
             if key not in self._built:
-                if kind == "cache":
-                    from ..cache import FeatureCache
-
-                    self._built[key] = FeatureCache(params["root"], params["key_mode"])
-                else:
-                    spec = self.registry.get(kind, name)
-                    self._built[key] = create(spec, full_params(spec, params))
+                spec = self.registry.get(kind, name)
+                self._built[key] = spec.create(**params)
             return self._built[key]
 
+    def cache(self, root: str, key_mode: str) -> FeatureCache:
+        key = _memo_key("cache", root, {"key_mode": key_mode})
+        with self._lock:
+            if key not in self._built:
+                self._built[key] = FeatureCache(root, key_mode)
+            return self._built[key]  # type: ignore[no-any-return]
 
-def _memo_key(kind: str, name: str, params: dict[str, Any]) -> str:
-    return f"{kind}:{name}:{canonical_json(params)}"
+    def extractor(self, name: str, params: Mapping[str, Any]) -> Any:
+        """For the planner: build (or reuse) an extractor to learn its identity."""
+        return self.get("extractor", name, params)
+
+
+def _memo_key(kind: str, name: str, params: Mapping[str, Any]) -> str:
+    return f"{kind}:{name}:{canonical_json(dict(params))}"
 
 
 #: the components of a worker process (Dask workers reuse their models between jobs)
-_PROCESS_COMPONENTS: Components | None = None
+_PROCESS_COMPONENTS: Optional[Components] = None
 
 
 def process_components() -> Components:
@@ -143,46 +76,49 @@ def process_components() -> Components:
     return _PROCESS_COMPONENTS
 
 
-def run_extraction(job: ExtractionJob, components: Components | None = None, *,
-                   progress: bool = False) -> Extracted:
+def run_extraction(job: ExtractionJob, components: Optional[Components] = None, *,
+                   progress: bool = False) -> Extraction:
     """Build the dataset and extractor named in ``job`` and extract its task (cache first)."""
     comp = components or process_components()
-    dataset = comp.get("dataset", job.dataset, job.dataset_params)
+    registry = comp.registry_for(job.registry)
+    dataset: Dataset = comp.get("dataset", job.dataset.name, job.dataset.params)
     tasks = {t.name: t for t in dataset.tasks()}
     if job.task not in tasks:
-        raise RuntimeError(f"dataset {job.dataset} has no task {job.task} here")
+        raise TaskError(f"dataset {job.dataset.label} has no task {job.task} here")
     task = tasks[job.task]
-    extractor = comp.get("extractor", job.extractor, job.extractor_params)
+    extractor: Extractor = comp.get("extractor", job.extractor.name, job.extractor.params)
     identity = extractor.identity()
-    spec = comp.registry.get("extractor", job.extractor)
-    here = feature_identity(spec.name, {**full_params(spec, job.extractor_params), **identity})
+    spec = registry.get("extractor", job.extractor.name)
+    here = features_id(spec, job.extractor.params, {k: v for k, v in identity.items() if k != "device"})  # type: ignore[arg-type]
     if canonical_json(here) != canonical_json(job.features_id):
-        raise RuntimeError(f"the extractor {job.extractor} built here differs from the coordinator's "
-                           f"(weights or versions?): {canonical_json(here)} != {canonical_json(job.features_id)}")
+        raise IdentityMismatchError(
+            f"the extractor {job.extractor.label} built here differs from the one planned (weights or versions?): "
+            f"{canonical_json(here)} != {canonical_json(job.features_id)}")
     cache = None
-    if job.cache_dir is not None:
-        cache = comp.get("cache", "", {"root": job.cache_dir, "key_mode": job.cache_key}).for_extractor(job.features_id)
-    feats = jobs.extract_task(dataset, task, extractor, desc=f"{job.extractor} {task.name}", progress=progress,
-                              cache=cache)
-    kept, skipped = jobs.without_bad(task, feats.bad, job.skip_bad_files)
-    info = {"extract_s": feats.seconds, "n_extracted_clips": feats.n_clips, "cache_hits": feats.cached,
-            "skipped": skipped, "load_stats": dict(getattr(dataset, "load_stats", {}) or {}),
-            "identity": identity, "device": identity.get("device", "cpu")}
-    return Extracted(TaskLabels.of(kept), feats.features, info)
+    if job.cache.root is not None:
+        cache = comp.cache(job.cache.root, job.cache.key_mode).for_extractor(job.features_id)
+    before = dataset.load_stats()
+    feats = extract_task(dataset, task, extractor, desc=f"{job.extractor.label} {task.name}", progress=progress,
+                         cache=cache)
+    kept, skipped = without_bad(task, feats.bad, job.skip_bad_files)
+    after = dataset.load_stats()
+    stats = ExtractionStats(seconds=feats.seconds, n_extracted=feats.n_extracted, n_cached=feats.n_cached,
+                            skipped_train=skipped["skipped_train"], skipped_test=skipped["skipped_test"],
+                            load_stats={k: v - before.get(k, 0) for k, v in after.items()}, identity=dict(identity))
+    return Extraction(job, kept, feats.features, stats)
 
 
-def prepare_split(extracted: Extracted, seed: int, protocol: ProtocolConfig) -> tuple[Task, jobs.Prepared]:
-    task = extracted.labels.task()
-    return task, jobs.prepare(extracted.task_features(), split_task(task, seed, protocol), protocol)
+def prepare_split(extraction: Extraction, seed: int, protocol: ProtocolConfig) -> Prepared:
+    return prepare(extraction.features, split_task(extraction.task, seed, protocol), protocol)
 
 
-def run_detector(extracted: Extracted, job: DetectorJob, protocol: ProtocolConfig,
-                 components: Components | None = None, prepared: tuple[Task, jobs.Prepared] | None = None
-                 ) -> DetectorOutcome:
+def run_detector(extraction: Extraction, job: DetectorJob, protocol: ProtocolConfig,
+                 components: Optional[Components] = None, prepared: Optional[Prepared] = None) -> DetectorOutcome:
     """Fit the detector on the seed's training features, score its test clips."""
     comp = components or process_components()
-    task, prep = prepared or prepare_split(extracted, job.seed, protocol)
-    spec = comp.registry.get("detector", job.detector)
-    detector = create(spec, job.params)
-    values, scores = jobs.detector_job(detector, prep, task, protocol, spec.name)
-    return DetectorOutcome(values, scores, extracted.info)
+    registry = comp.registry_for(extraction.job.registry)
+    prep = prepared or prepare_split(extraction, job.seed, protocol)
+    spec = registry.get("detector", job.detector.name)
+    detector = spec.create(**job.detector.params)
+    result, scores = fit_and_score(detector, prep, extraction.task, protocol, job.detector.label)
+    return DetectorOutcome(result, scores, extraction.stats)

@@ -2,13 +2,13 @@
 
 Each runs its own log-mel frontend on 2 s windows every 1 s, so that its segment scores pool
 like the image patches. Registration is light: torch is imported only when one is built.
+One row per network in ``catalog.NETS``.
 """
 from __future__ import annotations
 
 from ... import hookimpl
-from ...harness.weights import spec_weights
 from ...specs import ExtractorSpec
-from .catalog import MUSICNN_MTAT, PANNS_CNN14_16K
+from .catalog import NETS
 
 #: parameters every audio network extractor takes
 COMMON_DEFAULTS = {
@@ -18,6 +18,7 @@ COMMON_DEFAULTS = {
     "window_s": 2.0,       # window length in seconds
     "hop_s": 1.0,          # window hop in seconds
     "sample_rate": 16000,  # the rate clips arrive at; resampled to the network's 16 kHz if different
+    "offline": False,      # never download weights (the harness sets it for --offline runs)
 }
 
 
@@ -25,23 +26,16 @@ COMMON_DEFAULTS = {
 def register_extractors() -> list[ExtractorSpec]:
     return [
         ExtractorSpec(
-            name="panns-cnn14",
-            factory="aadbench.plugins.audio_nets.extractor:panns_cnn14",
-            description="PANNs CNN14 (AudioSet, 16 kHz) fc1 embedding (2048-d) of 2 s log-mel windows.",
+            name=name,
+            factory="aadbench.plugins.audio_nets.extractor:AudioNetExtractor",
+            description=net.summary,
             defaults=COMMON_DEFAULTS,
-            domain="environmental",
-            licence=PANNS_CNN14_16K.licence,
-            non_commercial=PANNS_CNN14_16K.non_commercial,
-            **spec_weights(PANNS_CNN14_16K),
-        ),
-        ExtractorSpec(
-            name="musicnn-mtat",
-            factory="aadbench.plugins.audio_nets.extractor:musicnn_mtat",
-            description="Musicnn (MagnaTagATune, Won et al. 2020) penultimate embedding (200-d) of 2 s mel windows.",
-            defaults=COMMON_DEFAULTS,
-            domain="music",
-            licence=MUSICNN_MTAT.licence,
-            non_commercial=MUSICNN_MTAT.non_commercial,
-            **spec_weights(MUSICNN_MTAT),
-        ),
+            fixed={"arch": name},
+            domain=net.domain,
+            licence=net.weights.licence,
+            non_commercial=net.weights.non_commercial,
+            weights=(net.weights,),
+            identity="aadbench.plugins.audio_nets.identity:identity",
+        )
+        for name, net in NETS.items()
     ]

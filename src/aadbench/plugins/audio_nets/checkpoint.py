@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 import torch
 
-from ...harness.weights import WeightsUnavailableError, file_sha256
+from ...weights import WeightsUnavailableError, file_sha256
 
 
 def _numpy_globals() -> list[Any]:

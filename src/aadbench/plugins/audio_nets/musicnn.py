@@ -12,13 +12,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .catalog import MUSICNN_FRONTEND as FRONTEND, NETS
 from .frontend import LogMel
 
-FRONTEND = {"sample_rate": 16000, "n_fft": 512, "hop_length": 256, "n_mels": 96, "fmin": 0.0, "fmax": 8000.0}
 #: checkpoint keys of torchaudio's MelSpectrogram, computed here instead (``spec_bn`` is kept)
-IGNORED_PREFIXES = ("spec.",)
+IGNORED_PREFIXES = NETS["musicnn-mtat"].ignored_prefixes
 BACKEND_CHANNELS = 64  # mtat; 512 for msd
-EMBEDDING_DIM = 200  # mtat; 500 for msd
+EMBEDDING_DIM = NETS["musicnn-mtat"].dim  # mtat; 500 for msd
 CLASSES = 50
 
 
@@ -65,7 +65,7 @@ class Musicnn(nn.Module):
     def __init__(self, classes: int = CLASSES) -> None:
         super().__init__()
         n_mels = FRONTEND["n_mels"]
-        self.frontend = LogMel(**FRONTEND, htk=True, norm=None)
+        self.frontend = LogMel(**FRONTEND)
         self.spec_bn = nn.BatchNorm2d(1)
         self.layers = nn.ModuleList([
             VerticalConv(204, (int(0.7 * n_mels), 7)), VerticalConv(204, (int(0.4 * n_mels), 7)),
@@ -91,4 +91,4 @@ class Musicnn(nn.Module):
         return F.relu(self.bn(self.dense1(pooled)))
 
     def min_samples(self) -> int:
-        return FRONTEND["n_fft"]
+        return NETS["musicnn-mtat"].min_samples

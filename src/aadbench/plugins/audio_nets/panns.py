@@ -12,12 +12,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .catalog import NETS, PANNS_FRONTEND as FRONTEND
 from .frontend import LogMel
 
-FRONTEND = {"sample_rate": 16000, "n_fft": 512, "hop_length": 160, "n_mels": 64, "fmin": 50.0, "fmax": 8000.0}
 #: checkpoint keys of the torchlibrosa frontend, computed here instead
-IGNORED_PREFIXES = ("spectrogram_extractor.", "logmel_extractor.")
-EMBEDDING_DIM = 2048
+IGNORED_PREFIXES = NETS["panns-cnn14"].ignored_prefixes
+EMBEDDING_DIM = NETS["panns-cnn14"].dim
 CLASSES = 527  # AudioSet
 
 
@@ -58,7 +58,7 @@ class Cnn14(nn.Module):
 
     def __init__(self, classes: int = CLASSES) -> None:
         super().__init__()
-        self.frontend = LogMel(**FRONTEND, htk=False, norm="slaney")
+        self.frontend = LogMel(**FRONTEND)
         self.bn0 = nn.BatchNorm2d(FRONTEND["n_mels"])
         widths = (1, 64, 128, 256, 512, 1024, 2048)
         for i in range(6):
@@ -82,4 +82,4 @@ class Cnn14(nn.Module):
 
     def min_samples(self) -> int:
         """Shortest input whose time axis survives the five 2x2 poolings."""
-        return 32 * FRONTEND["hop_length"]
+        return NETS["panns-cnn14"].min_samples

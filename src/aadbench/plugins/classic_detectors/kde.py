@@ -42,7 +42,7 @@ class KDE(Detector):
             return self.model_.score_samples(X)
         import torch
 
-        from ...harness.devices import resolve_device
+        from ...devices import resolve_device
 
         dev = resolve_device(self.device)
         train = torch.as_tensor(self.train_, device=dev)

@@ -29,7 +29,7 @@ class KNN(Detector):
         """The sorted distances to the k nearest training features, shape ``(n, k)``."""
         import torch
 
-        from ...harness.devices import resolve_device
+        from ...devices import resolve_device
 
         X = as_float64(X, "knn")
         if X.shape[1] != self.train_.shape[1]:

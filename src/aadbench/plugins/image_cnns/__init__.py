@@ -1,10 +1,9 @@
-"""ImageNet CNNs from torchvision over the paper's mel-spectrogram images."""
+"""ImageNet CNNs from torchvision over the paper's mel-spectrogram images (one row each in ``catalog``)."""
 from __future__ import annotations
 
 from ... import hookimpl
-from ...harness.weights import spec_weights
 from ...specs import ExtractorSpec
-from .catalog import weights_for
+from .catalog import CNNS, LICENCE
 
 #: parameters every image CNN extractor takes
 COMMON_DEFAULTS = {
@@ -18,14 +17,7 @@ COMMON_DEFAULTS = {
     "interpolation": "bilinear",
     "layer": "",              # "" = the paper's layer; else a module name (layer3), globally average-pooled
     "compile": False,         # torch.compile the network (slow first batches; not part of the features' key)
-}
-
-_MODELS = {
-    "alexnet": "AlexNet, penultimate fully connected layer (4096-d).",
-    "resnet18": "ResNet18, global average pooling (512-d).",
-    "resnet34": "ResNet34, global average pooling (512-d).",
-    "squeezenet": "SqueezeNet 1.0, final feature map average-pooled to 2x2 (2048-d).",
-    "squeezenet1_1": "SqueezeNet 1.1, final feature map average-pooled to 2x2 (2048-d).",
+    "offline": False,         # never download weights (the harness sets it for --offline runs)
 }
 
 
@@ -34,13 +26,15 @@ def register_extractors() -> list[ExtractorSpec]:
     return [
         ExtractorSpec(
             name=name,
-            factory=f"aadbench.plugins.image_cnns.extractor:{name}",
-            description=f"{summary} ImageNet weights (torchvision) on viridis mel patches.",
+            factory="aadbench.plugins.image_cnns.extractor:TorchvisionCNN",
+            description=f"{cnn.summary} ImageNet weights (torchvision) on viridis mel patches.",
             defaults=COMMON_DEFAULTS,
+            fixed={"arch": cnn.arch},
             domain="image",
-            licence="BSD-3-Clause (torchvision); trained on ImageNet, whose terms restrict commercial use",
+            licence=LICENCE,
             non_commercial=True,
-            **spec_weights(weights_for(name)),
+            weights=(cnn.weights,),
+            identity="aadbench.plugins.image_cnns.identity:identity",
         )
-        for name, summary in _MODELS.items()
+        for name, cnn in CNNS.items()
     ]

@@ -7,20 +7,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ... import weights as weights_api
 from ...components import Extractor
-from ...harness.devices import device_label, resolve_device, resolve_dtype
-from ...harness.frontend import FrontendConfig, MelFrontend
-from . import weights as weights_mod
+from ...devices import device_label, resolve_device, resolve_dtype
+from ...errors import ConfigError
+from ...frontend import FrontendConfig
+from ...frontend.mel import MelFrontend
+from .catalog import BY_ARCH, CNNS
 from .layers import LayerTap, output_dim
-
-#: extractor name -> (torchvision constructor, feature dimension)
-ARCHS = {
-    "alexnet": ("alexnet", 4096),
-    "resnet18": ("resnet18", 512),
-    "resnet34": ("resnet34", 512),
-    "squeezenet1_0": ("squeezenet1_0", 2048),
-    "squeezenet1_1": ("squeezenet1_1", 2048),
-}
 
 
 class _AlexNetPenultimate(torch.nn.Module):
@@ -52,7 +46,7 @@ def build_network_unwrapped(arch: str, init_seed: int = 0) -> torch.nn.Module:
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(init_seed)
-        return getattr(tvm, ARCHS[arch][0])(weights=None)
+        return getattr(tvm, arch)(weights=None)
 
 
 def build_network(arch: str, state: dict | None, init_seed: int = 0, layer: str = "") -> torch.nn.Module:
@@ -63,10 +57,11 @@ def build_network(arch: str, state: dict | None, init_seed: int = 0, layer: str 
         net.load_state_dict(state)
     if layer:
         return LayerTap(net, layer, what=arch)
-    if arch.startswith("resnet"):
+    head = BY_ARCH[arch].head
+    if head == "pool":
         net.fc = torch.nn.Identity()
         return net
-    if arch == "alexnet":
+    if head == "penultimate":
         return _AlexNetPenultimate(net)
     return _SqueezeNetPooled(net)
 
@@ -108,19 +103,20 @@ class TorchvisionCNN(Extractor):
     def __init__(self, arch: str, *, weights: str = "auto", device: str = "auto", batch_size: int = 64,
                  dtype: str = "float32", channels_last: bool = True, scaling: str = "patch-minmax",
                  colormap: str = "viridis", interpolation: str = "bilinear", compile: bool = False,
-                 layer: str = "") -> None:
-        if arch not in ARCHS:
-            raise ValueError(f"unknown architecture {arch!r}; one of {', '.join(ARCHS)}")
+                 layer: str = "", offline: bool = False) -> None:
+        arch = CNNS[arch].arch if arch in CNNS else arch
+        if arch not in BY_ARCH:
+            raise ConfigError(f"unknown architecture {arch!r}; one of {', '.join(BY_ARCH)}")
         if int(batch_size) < 1:
-            raise ValueError(f"batch_size must be at least 1, not {batch_size!r}")
-        self.arch, self.dim, self.layer = arch, ARCHS[arch][1], str(layer or "")
+            raise ConfigError(f"batch_size must be at least 1, not {batch_size!r}")
+        self.arch, self.dim, self.layer = arch, BY_ARCH[arch].dim, str(layer or "")
         self.batch_size, self.channels_last = int(batch_size), bool(channels_last)
         self.device, self.dtype = resolve_device(device), resolve_dtype(dtype)
         self.frontend_config = FrontendConfig(scaling=scaling, colormap=colormap, interpolation=interpolation)
         self.sample_rate = self.frontend_config.sample_rate
         if self.layer:  # an unknown layer fails before any weights are looked for
             build_network(arch, None, layer=self.layer)
-        state, self.weights = weights_mod.resolve(arch, weights)
+        state, self.weights = load_weights(arch, str(weights), offline=bool(offline))
         net = build_network(arch, state, layer=self.layer).eval()
         if not self.layer:  # a layer tap hooks modules by name: leave them as they are
             net = fold_batchnorm(net)
@@ -136,7 +132,7 @@ class TorchvisionCNN(Extractor):
     def identity(self) -> dict[str, Any]:
         out = {
             "arch": self.arch, "dim": self.dim, "weights": self.weights,
-            "weights_label": weights_mod.label(self.weights), "dtype": str(self.dtype).replace("torch.", ""),
+            "weights_label": weights_api.label(self.weights), "dtype": str(self.dtype).replace("torch.", ""),
             "channels_last": self.channels_last, "frontend": self.frontend_config.as_dict(),
             "device": device_label(self.device),
         }
@@ -163,15 +159,16 @@ class TorchvisionCNN(Extractor):
         return out[:n].float().cpu()
 
 
-def _factory(arch: str):
-    def make(**params: Any) -> TorchvisionCNN:
-        return TorchvisionCNN(arch, **params)
-    make.__name__ = arch
-    return make
-
-
-alexnet = _factory("alexnet")
-resnet18 = _factory("resnet18")
-resnet34 = _factory("resnet34")
-squeezenet = _factory("squeezenet1_0")
-squeezenet1_1 = _factory("squeezenet1_1")
+def load_weights(arch: str, choice: str, *, offline: bool = False) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """``choice`` (auto | imagenet | none | path) -> (state dict or None for random init, identity to store)."""
+    cnn = BY_ARCH[arch]
+    what = next(name for name, c in CNNS.items() if c is cnn)
+    path, identity = weights_api.resolve(cnn.weights, choice, what=what, offline=offline)
+    if path is None:
+        return None, identity
+    if identity["kind"] == "pretrained":
+        identity = {**identity, "kind": "imagenet"}
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(state, dict) and "state_dict" in state:
+        state = state["state_dict"]
+    return state, identity

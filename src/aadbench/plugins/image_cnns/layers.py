@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import torch
 
+from ...errors import ConfigError
+
 #: modules listed in the error for an unknown layer: names with at most this many dots
 _LISTED_DEPTH = 1
 
@@ -28,7 +30,7 @@ def check_layer(net: torch.nn.Module, layer: str, what: str) -> torch.nn.Module:
     shown = [n for n in names if n.count(".") <= _LISTED_DEPTH]
     deeper = [n for n in names if n.count(".") > _LISTED_DEPTH]
     more = f" (and {len(deeper)} deeper ones, e.g. {deeper[0]})" if deeper else ""
-    raise ValueError(f"{what} has no layer {layer!r}; valid layer names: {', '.join(shown)}{more}")
+    raise ConfigError(f"{what} has no layer {layer!r}; valid layer names: {', '.join(shown)}{more}")
 
 
 def global_pool(out: object) -> torch.Tensor:

@@ -14,6 +14,7 @@ def register_extractors() -> list[ExtractorSpec]:
             description="64x64 log-mel patches in dB (64 mels x 64 frames every 32), flattened to 4096-d; "
                         "no colour map, no network.",
             defaults={"device": "cpu"},
+            identity="aadbench.plugins.mel_patches.identity:identity",
             domain="none",
             licence="n/a (no weights)",
         )

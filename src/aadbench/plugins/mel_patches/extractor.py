@@ -12,11 +12,11 @@ import numpy as np
 import torch
 
 from ...components import Extractor
-from ...harness.devices import device_label, resolve_device
-from ...harness.frontend import FrontendConfig, MelFrontend
+from ...devices import device_label, resolve_device
+from ...frontend import FrontendConfig
+from ...frontend.mel import MelFrontend
 
-#: the frontend settings that shape the patches (scaling, colour map and image size are unused)
-SETTINGS = ("sample_rate", "n_fft", "hop_length", "n_mels", "patch_frames", "patch_hop")
+from .identity import frontend_identity
 
 
 class MelPatches(Extractor):
@@ -28,10 +28,7 @@ class MelPatches(Extractor):
         self.dim = self.config.n_mels * self.config.patch_frames
 
     def identity(self) -> dict[str, Any]:
-        frontend = {k: v for k, v in self.config.as_dict().items() if k in SETTINGS}
-        return {"frontend": {**frontend, "values": "dB (power_to_db, ref 1, amin 1e-10)",
-                             "layout": "mels x frames, row-major"},
-                "dim": self.dim, "device": device_label(self.device)}
+        return {"frontend": frontend_identity(self.config), "dim": self.dim, "device": device_label(self.device)}
 
     @torch.inference_mode()
     def extract(self, waves: Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -15,6 +15,7 @@ DEFAULTS = {
     "scaling": "patch-minmax",
     "colormap": "viridis",
     "interpolation": "bilinear",
+    "offline": False,         # never download weights (the harness sets it for --offline runs)
 }
 
 
@@ -27,6 +28,8 @@ def register_extractors() -> list[ExtractorSpec]:
             description="Any timm model's pooled features (or a layer's) on viridis mel patches; "
                         "weights through timm's Hugging Face hub loading.",
             defaults=DEFAULTS,
+            name_param="model",
+            identity="aadbench.plugins.timm_models.identity:identity",
             domain="image",
             licence="per model (see its model card on the Hugging Face hub); most timm weights are trained on "
                     "ImageNet, whose terms restrict commercial use",

@@ -8,9 +8,11 @@ import numpy as np
 import torch
 
 from ...components import Extractor
-from ...harness import weights as weights_mod
-from ...harness.devices import device_label, resolve_device, resolve_dtype
-from ...harness.frontend import IMAGENET_MEAN, IMAGENET_STD, FrontendConfig, MelFrontend
+from ...errors import ConfigError
+from ... import weights as weights_mod
+from ...devices import device_label, resolve_device, resolve_dtype
+from ...frontend import IMAGENET_MEAN, IMAGENET_STD, FrontendConfig
+from ...frontend.mel import MelFrontend
 from ..image_cnns.layers import LayerTap, check_layer, output_dim
 from . import hub
 
@@ -37,7 +39,7 @@ def check_model_name(model: str) -> None:
         return
     close = difflib.get_close_matches(model, timm.list_models(), n=3, cutoff=0.6)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(f"timm has no model {model!r}{hint} (see timm.list_models())")
+    raise ConfigError(f"timm has no model {model!r}{hint} (see timm.list_models())")
 
 
 class TimmExtractor(Extractor):
@@ -47,18 +49,19 @@ class TimmExtractor(Extractor):
 
     def __init__(self, *, model: str = "resnet18", weights: str = "auto", device: str = "auto",
                  batch_size: int = 64, layer: str = "", dtype: str = "float32", channels_last: bool = False,
-                 scaling: str = "patch-minmax", colormap: str = "viridis", interpolation: str = "bilinear") -> None:
+                 scaling: str = "patch-minmax", colormap: str = "viridis", interpolation: str = "bilinear",
+                 offline: bool = False) -> None:
         import timm
 
         check_model_name(str(model))
         if int(batch_size) < 1:
-            raise ValueError(f"batch_size must be at least 1, not {batch_size!r}")
+            raise ConfigError(f"batch_size must be at least 1, not {batch_size!r}")
         self.model, self.layer, self.batch_size = str(model), str(layer or ""), int(batch_size)
         self.channels_last, self.timm_version = bool(channels_last), timm.__version__
         self.device, self.dtype = resolve_device(device), resolve_dtype(dtype)
         if self.layer:  # an unknown layer fails before any weights are looked for
             check_layer(hub.create(self.model, pretrained=False), self.layer, f"timm model {self.model!r}")
-        net, self.weights = hub.load(self.model, weights)
+        net, self.weights = hub.load(self.model, weights, offline=bool(offline))
         cfg = net.pretrained_cfg or {}
         self.mean, self.std = tuple(cfg.get("mean", IMAGENET_MEAN)), tuple(cfg.get("std", IMAGENET_STD))
         size = int(cfg.get("input_size", (3, 224, 224))[-1])

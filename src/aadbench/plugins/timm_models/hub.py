@@ -10,8 +10,8 @@ from typing import Any, Iterator
 
 import torch
 
-from ...harness import weights as weights_mod
-from ...harness.weights import ENV_OFFLINE, WeightsUnavailableError
+from ... import weights as weights_mod
+from ...errors import WeightsUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def create(model: str, *, pretrained: bool, init_seed: int = 0, **overlay: Any) 
         return timm.create_model(model, **kwargs)
 
 
-def load(model: str, choice: str) -> tuple[torch.nn.Module, dict[str, Any]]:
+def load(model: str, choice: str, *, offline: bool = False) -> tuple[torch.nn.Module, dict[str, Any]]:
     """``choice`` (auto | pretrained | imagenet | none | path) -> (network, weights identity)."""
     choice = str(choice)
     if choice == "none":
@@ -111,24 +111,50 @@ def load(model: str, choice: str) -> tuple[torch.nn.Module, dict[str, Any]]:
     if choice not in ("auto", *weights_mod.PRETRAINED_CHOICES):
         path, identity = weights_mod.local_file(choice, f"timm model {model!r}")
         return create(model, pretrained=True, file=str(path)), identity
-    return _pretrained(model, required=choice != "auto")
+    return _pretrained(model, required=choice != "auto", offline=offline)
 
 
-def _pretrained(model: str, required: bool) -> tuple[torch.nn.Module, dict[str, Any]]:
+def pretrained_identity(model: str, src: dict[str, Any], file: Path | None) -> dict[str, Any]:
+    return {"kind": "pretrained", "source": f"timm:{model} ({src['location']})", "pretrained": True,
+            "file": file.name if file else ""}
+
+
+def weights_identity(model: str, choice: str, *, fetch: bool = False, offline: bool = False) -> dict[str, Any]:
+    """The identity :func:`load` would give, without building the model.
+
+    Without ``fetch`` nothing touches the network: weights not in the cache count as random
+    for ``auto``. With ``fetch`` (and not ``offline``) missing weights are downloaded into
+    the hub cache first, as :func:`load` would.
+    """
+    choice = str(choice)
+    if choice == "none":
+        return weights_mod.random_identity()
+    if choice not in ("auto", *weights_mod.PRETRAINED_CHOICES):
+        return weights_mod.local_file(choice, f"timm model {model!r}")[1]
     src = source(model)
     found = cached(src)
-    identity = {"kind": "pretrained", "source": f"timm:{model} ({src['location']})", "pretrained": True}
+    if found is not None:
+        return pretrained_identity(model, src, found)
+    if src["kind"] == "none" or not fetch:
+        if choice == "auto":
+            return weights_mod.random_identity(weights_mod.FALLBACK_NOTE)
+        return pretrained_identity(model, src, None)
+    return _pretrained(model, required=choice != "auto", offline=offline)[1]
+
+
+def _pretrained(model: str, required: bool, offline: bool) -> tuple[torch.nn.Module, dict[str, Any]]:
+    src = source(model)
+    found = cached(src)
     if src["kind"] == "none":
         return _unavailable(model, src, required, "timm has no pretrained weights for it")
-    if found is None and weights_mod.offline():
-        return _unavailable(model, src, required, f"offline ({ENV_OFFLINE}=1) and not in the cache")
+    if found is None and offline:
+        return _unavailable(model, src, required, "offline and not in the cache")
     try:
-        with hf_offline(found is not None or weights_mod.offline()):
+        with hf_offline(found is not None or offline):
             net = create(model, pretrained=True)
     except Exception as exc:  # no network, missing file, proxy...
         return _unavailable(model, src, required, f"loading failed: {type(exc).__name__}: {exc}")
-    file = cached(src)
-    return net, {**identity, "file": file.name if file else ""}
+    return net, pretrained_identity(model, src, cached(src))
 
 
 def _unavailable(model: str, src: dict[str, Any], required: bool, why: str) -> tuple[torch.nn.Module, dict]:
@@ -136,4 +162,4 @@ def _unavailable(model: str, src: dict[str, Any], required: bool, why: str) -> t
     if required:
         raise WeightsUnavailableError(message)
     log.warning("!!! %s. FALLING BACK TO RANDOM WEIGHTS: results will be marked random, not pretrained.", message)
-    return create(model, pretrained=False), weights_mod.random_identity("pretrained weights unavailable")
+    return create(model, pretrained=False), weights_mod.random_identity(weights_mod.FALLBACK_NOTE)

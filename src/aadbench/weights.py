@@ -1,12 +1,15 @@
 """Pretrained checkpoints: where they come from, where they are cached, whether they are there.
 
-A :class:`WeightsFile` describes one downloadable checkpoint. Extractors declare theirs on
-their :class:`~aadbench.ExtractorSpec` (``weights=``) so that ``aadbench weights list``
-can show them without importing torch: nothing at module level here imports torch.
+Part of the public API for plugin authors. A :class:`WeightsFile` describes one downloadable
+checkpoint; extractors declare theirs on their :class:`~aadbench.ExtractorSpec`
+(``weights=``) so that ``aadbench weights list`` can show them without importing torch:
+nothing at module level here imports torch.
 
 Files live in torch's hub cache, ``$TORCH_HOME/hub/checkpoints`` (``torch.hub.get_dir()``).
-With ``AADBENCH_OFFLINE=1`` nothing touches the network: a missing file fails at once with
-a message that names the file and where to put it. A local path is always accepted.
+A weights *choice* is ``auto`` (the cached file, else a download, else random weights with
+a loud warning), ``pretrained`` / ``imagenet`` (the same, failing instead of falling back),
+``none`` (random weights) or the path of a local checkpoint. ``offline=True`` never touches
+the network: a missing file fails at once with a message that names it and where to put it.
 """
 from __future__ import annotations
 
@@ -19,16 +22,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from .errors import WeightsUnavailableError
+
 log = logging.getLogger(__name__)
 
+#: the environment variable the command line reads for ``--offline``
 ENV_OFFLINE = "AADBENCH_OFFLINE"
 #: choices that load the declared checkpoint (``imagenet`` is the image CNNs' name for it)
 PRETRAINED_CHOICES = ("pretrained", "imagenet")
 CHOICES = ("auto", "pretrained", "imagenet", "none")
+#: the ``source`` of random weights used because pretrained ones could not be had
+FALLBACK_NOTE = "pretrained weights unavailable"
 
-
-class WeightsUnavailableError(RuntimeError):
-    """Pretrained weights were asked for and cannot be had."""
+__all__ = [
+    "CHOICES", "ENV_OFFLINE", "PRETRAINED_CHOICES", "WeightsFile", "WeightsUnavailableError", "cache_path",
+    "fetch", "file_sha256", "identity", "label", "local_file", "missing_message", "random_identity", "resolve",
+    "verify",
+]
 
 
 @dataclass(frozen=True)
@@ -64,9 +74,10 @@ def _is_hex(text: str) -> bool:
     return all(c in "0123456789abcdef" for c in text.lower())
 
 
-def offline() -> bool:
-    """``AADBENCH_OFFLINE`` is set: never touch the network."""
-    return os.environ.get(ENV_OFFLINE, "") not in ("", "0")
+def env_offline(environ: Any = None) -> bool:
+    """Whether ``$AADBENCH_OFFLINE`` asks for offline mode (read by the command line, once)."""
+    env = os.environ if environ is None else environ
+    return str(env.get(ENV_OFFLINE, "")) not in ("", "0")
 
 
 def hub_dir() -> Path:
@@ -96,25 +107,24 @@ def hf_hub_cache() -> Path:
     return Path(os.path.expanduser(home)) / "hub"
 
 
-def weights_of(spec: Any) -> tuple[WeightsFile, ...]:
-    """The checkpoints an extractor spec declares (none for extractors without weights)."""
-    return tuple(getattr(spec, "weights", ()) or ())
-
-
-def spec_weights(*files: WeightsFile) -> dict[str, Any]:
-    """``ExtractorSpec(..., **spec_weights(wf))``: passes ``weights=`` where the field exists."""
-    from ..specs import ExtractorSpec
-
-    has_field = any(f.name == "weights" for f in dataclasses.fields(ExtractorSpec))
-    return {"weights": tuple(files)} if has_field else {}
-
-
-def file_sha256(path: str | os.PathLike) -> str:
+def file_sha256(path: str | os.PathLike[str]) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def _cached_sha256(path: Path) -> str:
+    """The file's SHA-256, remembered per (path, size, mtime) for the life of the process."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        _HASHES[key] = file_sha256(path)
+    return _HASHES[key]
 
 
 def checksum_matches(wf: WeightsFile, digest: str) -> bool | None:
@@ -138,19 +148,13 @@ def random_identity(note: str = "") -> dict[str, Any]:
     return {"kind": "random", "source": source, "pretrained": False}
 
 
-def resolve(wf: WeightsFile, choice: str, *, what: str = "") -> tuple[Path | None, dict[str, Any]]:
-    """``choice`` -> (checkpoint path or ``None`` for random init, identity to store).
+def pretrained_identity(wf: WeightsFile) -> dict[str, Any]:
+    return {"kind": "pretrained", "source": wf.source or wf.url, "file": wf.filename, "pretrained": True}
 
-    ``auto``: the cached file, else a download (hash-checked), else a loud warning and
-    random weights. ``pretrained``/``imagenet``: the same but failing instead of falling
-    back. ``none``: random weights. Anything else is a local checkpoint path.
-    """
-    choice, what = str(choice), what or wf.filename
-    if choice == "none":
-        return None, random_identity()
-    if choice in ("auto", *PRETRAINED_CHOICES):
-        return _cached_or_downloaded(wf, what, required=choice != "auto")
-    return local_file(choice, what)
+
+def is_fallback(identity: dict[str, Any]) -> bool:
+    """Random weights used because pretrained ones could not be had (``auto`` without the file)."""
+    return identity.get("kind") == "random" and FALLBACK_NOTE in str(identity.get("source", ""))
 
 
 def local_file(choice: str, what: str) -> tuple[Path, dict[str, Any]]:
@@ -159,19 +163,58 @@ def local_file(choice: str, what: str) -> tuple[Path, dict[str, Any]]:
         raise WeightsUnavailableError(
             f"weights {choice!r} for {what}: no such file; use {', '.join(CHOICES)} or a path to a checkpoint")
     return path, {"kind": "file", "source": str(path.resolve()), "file": path.name,
-                  "sha256": file_sha256(path), "pretrained": True}
+                  "sha256": _cached_sha256(path), "pretrained": True}
 
 
-def _cached_or_downloaded(wf: WeightsFile, what: str, required: bool) -> tuple[Path | None, dict[str, Any]]:
+def identity(wf: WeightsFile, choice: str, *, what: str = "", fetch: bool = False,
+             offline: bool = False) -> dict[str, Any]:
+    """The identity ``resolve`` would give, computed without loading anything.
+
+    With ``fetch=False`` nothing touches the network: a missing file counts as random
+    weights for ``auto`` and as the pretrained file for ``pretrained``/``imagenet`` (whose
+    run fails later if it cannot be had). With ``fetch=True`` a missing file is downloaded,
+    unless ``offline``.
+    """
+    choice, what = str(choice), what or wf.filename
+    if choice == "none":
+        return random_identity()
+    if choice not in ("auto", *PRETRAINED_CHOICES):
+        return local_file(choice, what)[1]
+    if cache_path(wf).is_file():
+        return pretrained_identity(wf)
+    if not fetch:
+        return pretrained_identity(wf) if choice != "auto" else random_identity(FALLBACK_NOTE)
+    return resolve(wf, choice, what=what, offline=offline)[1]
+
+
+def resolve(wf: WeightsFile, choice: str, *, what: str = "", offline: bool = False
+            ) -> tuple[Path | None, dict[str, Any]]:
+    """``choice`` -> (checkpoint path or ``None`` for random init, identity to store).
+
+    ``auto``: the cached file, else a download (hash-checked), else a loud warning and
+    random weights. ``pretrained``/``imagenet``: the same but failing instead of falling
+    back. ``none``: random weights. Anything else is a local checkpoint path. ``offline``
+    never downloads.
+    """
+    choice, what = str(choice), what or wf.filename
+    if choice == "none":
+        return None, random_identity()
+    if choice in ("auto", *PRETRAINED_CHOICES):
+        return _cached_or_downloaded(wf, what, required=choice != "auto", offline=offline)
+    return local_file(choice, what)
+
+
+def _cached_or_downloaded(wf: WeightsFile, what: str, required: bool, offline: bool
+                          ) -> tuple[Path | None, dict[str, Any]]:
     path = cache_path(wf)
     if not path.is_file():
-        if offline():
-            return _unavailable(wf, what, required, f"offline ({ENV_OFFLINE}=1) and not in the cache")
+        if offline:
+            return _unavailable(wf, what, required, "offline and not in the cache")
         try:
             download(wf)
         except Exception as exc:  # no network, proxy, disk, checksum...
             return _unavailable(wf, what, required, f"download failed: {type(exc).__name__}: {exc}")
-    return path, {"kind": "pretrained", "source": wf.source or wf.url, "file": wf.filename, "pretrained": True}
+    return path, pretrained_identity(wf)
 
 
 def _unavailable(wf: WeightsFile, what: str, required: bool, why: str) -> tuple[None, dict[str, Any]]:
@@ -179,7 +222,7 @@ def _unavailable(wf: WeightsFile, what: str, required: bool, why: str) -> tuple[
     if required:
         raise WeightsUnavailableError(message)
     log.warning("!!! %s. FALLING BACK TO RANDOM WEIGHTS: results will be marked random, not pretrained.", message)
-    return None, random_identity("pretrained weights unavailable")
+    return None, random_identity(FALLBACK_NOTE)
 
 
 def download(wf: WeightsFile) -> Path:
@@ -197,14 +240,14 @@ def download(wf: WeightsFile) -> Path:
     return path
 
 
-def fetch(wf: WeightsFile, *, what: str = "") -> Path:
+def fetch(wf: WeightsFile, *, what: str = "", offline: bool = False) -> Path:
     """Make sure the file is in the cache and intact, downloading it when needed."""
     what = what or wf.filename
     state = verify(wf)
     if state["present"] and state["checksum"] in ("ok", "unknown"):
         return cache_path(wf)
-    if offline():
-        raise WeightsUnavailableError(missing_message(wf, what, f"offline ({ENV_OFFLINE}=1)"))
+    if offline:
+        raise WeightsUnavailableError(missing_message(wf, what, "offline"))
     if state["present"]:  # corrupt: fetch again
         log.warning("%s does not match its checksum; downloading it again", cache_path(wf))
         cache_path(wf).unlink()
@@ -232,17 +275,17 @@ def verify(wf: WeightsFile, *, hash_file: bool = True) -> dict[str, Any]:
     return out
 
 
-def preflight(requests: Iterable[tuple[str, Any, str]]) -> None:
-    """Fail fast before a run: ``(extractor name, spec, weights choice)`` triples.
+def preflight(requests: Iterable[tuple[str, tuple[WeightsFile, ...], str]], *, offline: bool) -> None:
+    """Fail fast before a run: ``(extractor name, its weights files, weights choice)`` triples.
 
     Offline, every declared file that a ``pretrained``/``imagenet`` choice needs must be
     in the cache; one error names all missing files and where to put them.
     """
-    if not offline():
+    if not offline:
         return
-    missing = [missing_message(wf, name, f"offline ({ENV_OFFLINE}=1) and not in the cache")
-               for name, spec, choice in requests if str(choice) in PRETRAINED_CHOICES
-               for wf in weights_of(spec) if not cache_path(wf).is_file()]
+    missing = [missing_message(wf, name, "offline and not in the cache")
+               for name, files, choice in requests if str(choice) in PRETRAINED_CHOICES
+               for wf in files if not cache_path(wf).is_file()]
     if missing:
         raise WeightsUnavailableError("\n".join(missing))
 
@@ -250,5 +293,5 @@ def preflight(requests: Iterable[tuple[str, Any, str]]) -> None:
 def label(identity: dict[str, Any]) -> str:
     """A short string for tables: ``pretrained``, ``random`` or ``file:<name>@<sha8>``."""
     if identity.get("kind") == "file":
-        return f"file:{identity.get('file')}@{identity.get('sha256', '')[:8]}"
+        return f"file:{identity.get('file')}@{str(identity.get('sha256', ''))[:8]}"
     return str(identity.get("kind", "unknown"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..registry import KINDS, get_registry
+from ..harness.registry import KINDS, get_registry
 
 
 def add_parser(sub) -> None:
@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    registry = get_registry()
+    registry = get_registry(args.settings.registry)
     entries = registry.entries(args.kind)
     if args.json:
         out = [{**e.spec.info(), "provider": e.provider} for e in entries]

@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import os
 import shlex
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ..params import ParameterError, apply, parse_assignments
-from ..names import ParsedName, parse_name
-from ..plan import Choice, RunConfig
-from ..protocol import ProtocolConfig
-from ..registry import Registry, get_registry
-from ..store import DEFAULT_DB
+from .. import weights
+from ..errors import ConfigError
+from ..harness.grid import CacheOptions, RunRequest
+from ..harness.params import parse_assignments
+from ..harness.store.schema import DEFAULT_DB
+
+if TYPE_CHECKING:
+    from ..harness.pipeline import ExecutionOptions, RunReport
 
 EPILOG = """\
 examples:
@@ -89,131 +90,89 @@ def _add_speed_options(p: argparse.ArgumentParser) -> None:
                          "(implied by --device cuda with --executor dask)")
 
 
-def _names(values: list[str]) -> list[str]:
-    return [n.strip() for v in values for n in v.split(",") if n.strip()]
+def _names(values: list[str]) -> tuple[str, ...]:
+    return tuple(n.strip() for v in values for n in v.split(",") if n.strip())
 
 
-def build_config(args: argparse.Namespace, registry: Registry) -> RunConfig:
-    chosen: dict[str, list[str]] = {"dataset": _names([args.dataset] if args.dataset else []),
-                                    "extractor": _names(args.extractor), "detector": _names(args.detector)}
-    named: dict[str, ParsedName] = {}
-    for text in _names(args.plugins) + chosen["extractor"]:
-        parsed = named[text] = parse_name(text, registry)
-        if text in chosen["extractor"]:
-            continue
-        kind, _ = registry.resolve(parsed.name)
-        if kind != "extractor" and parsed.params:
-            raise ParameterError(f"{text!r}: only extractors take ':' or '@' arguments")
-        chosen[kind].append(text)
-    if len(chosen["dataset"]) > 1:
-        raise ParameterError(f"one dataset per run, got {', '.join(chosen['dataset'])}")
-    dataset = chosen["dataset"][0] if chosen["dataset"] else "synthetic"
-    specs = {("dataset", dataset): registry.get("dataset", dataset)}
-    for kind in ("extractor", "detector"):
-        for name in dict.fromkeys(chosen[kind]):
-            specs[(kind, name)] = registry.get(kind, named[name].name if name in named else name)
-    auto = set()
-    for (kind, name), spec in list(specs.items()):
-        need = getattr(spec, "requires", None)
-        if kind == "detector" and need and ("extractor", need) not in specs:
-            specs[("extractor", need)] = registry.get("extractor", need)
-            auto.add(need)
-    raw = parse_assignments(args.assignments)
-    protocol = _protocol(raw.pop("protocol", {}))
-    if args.data_root is not None:
-        raw.setdefault(dataset, {}).setdefault("data_root", args.data_root)
-    params = _params(specs, raw)
-    for (kind, name), values in params.items():
-        if kind == "extractor" and name in named:
-            params[(kind, name)] = {**named[name].params, **values}
-    if args.weights is not None:
-        for (kind, name), spec in specs.items():
-            if kind == "extractor" and "weights" in spec.defaults:
-                params[(kind, name)].setdefault("weights", args.weights)
-    if args.seeds < 1:
-        raise ParameterError(f"--seeds must be at least 1, not {args.seeds}")
-    machines = _names([args.machines]) if args.machines else None
-    return RunConfig(
-        dataset=Choice(dataset, params[("dataset", dataset)]),
-        extractors=[Choice(n, params[("extractor", n)], auto=n in auto, base=specs[(k, n)].name)
-                    for (k, n) in specs if k == "extractor"],
-        detectors=[Choice(n, params[("detector", n)]) for (k, n) in specs if k == "detector"],
-        seeds=list(range(args.seeds)), machines=machines, device=args.device, protocol=protocol,
-        fail_fast=args.fail_fast, skip_bad_files=args.skip_bad_files)
+def request_from_args(args: argparse.Namespace) -> RunRequest:
+    """What the command line asks for (names and ``--set`` values as given; the planner checks them)."""
+    return RunRequest(
+        plugins=_names(args.plugins), dataset=args.dataset, data_root=args.data_root,
+        extractors=_names(args.extractor), detectors=_names(args.detector),
+        params=parse_assignments(args.assignments), seeds=args.seeds,
+        machines=_names([args.machines]) if args.machines else None, weights=args.weights, device=args.device,
+        fail_fast=args.fail_fast, skip_bad_files=args.skip_bad_files,
+        offline=bool(args.offline or args.settings.offline))
 
 
-def _params(specs: dict, raw: dict[str, dict[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-    by_name = {name: (kind, name) for (kind, name) in specs}
-    out: dict[tuple[str, str], dict[str, Any]] = {key: {} for key in specs}
-    for component, values in raw.items():
-        if component not in by_name:
-            raise ParameterError(f"--set {component}.…: {component!r} is not part of this run "
-                                 f"(components: {', '.join(by_name)}, protocol)")
-        key = by_name[component]
-        out[key] = apply(component, specs[key].defaults, values)
-    return out
+def cache_options(args: argparse.Namespace) -> CacheOptions:
+    """``--cache-dir`` / ``--no-cache`` / ``--cache-key`` (the default folder from the environment)."""
+    if args.no_cache:
+        return CacheOptions(None, args.cache_key)
+    return CacheOptions(str(Path(args.cache_dir or args.settings.cache_dir).expanduser()), args.cache_key)
 
 
-def _protocol(values: dict[str, str]) -> ProtocolConfig:
-    defaults = {f.name: f.default for f in dataclasses.fields(ProtocolConfig)}
-    typed = {**defaults, "n_test": 0}
-    converted = apply("protocol", typed, values)
-    if converted.get("n_test") == 0:
-        converted["n_test"] = None
-    return ProtocolConfig(**{**defaults, **converted})
+def execution_options(args: argparse.Namespace) -> "ExecutionOptions":
+    from ..harness.pipeline import ExecutionOptions
+
+    command = "aadbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    return ExecutionOptions(cache=cache_options(args), executor=args.executor,
+                            executor_options=_executor_options(args), progress=not args.no_progress,
+                            command=command)
+
+
+def execute(args: argparse.Namespace) -> "tuple[RunReport, Any]":
+    """Plan and run what ``args`` ask for; the report and the stored rows of the run's grid."""
+    from ..harness.pipeline import Runner
+    from ..harness.planner import plan_run, weights_requests
+    from ..harness.registry import get_registry
+    from ..leaderboard.tables import results_frame
+    from ..harness.store import ResultStore
+
+    registry = get_registry(args.settings.registry)
+    plan = plan_run(request_from_args(args), registry)
+    weights.preflight(weights_requests(plan, registry), offline=plan.offline)
+    with ResultStore(args.db) as store:
+        report = Runner(registry, store, plan, execution_options(args)).run()
+        frame = results_frame(store.results(list(report.keys)))
+    return report, frame
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..pipeline import Runner
-    from ..report import auc_table, failures, results_frame
-    from ..store import ResultStore
-
-    from .. import weights
-
-    if args.offline:
-        os.environ[weights.ENV_OFFLINE] = "1"
-    registry = get_registry()
-    config = build_config(args, registry)
-    weights.preflight((c.name, registry.get("extractor", c.component), c.params.get("weights", "auto"))
-                      for c in config.extractors)
-    command = "aadbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    with ResultStore(args.db) as store:
-        report = Runner(registry, store, config, command=command, progress=not args.no_progress,
-                        cache=_cache_options(args), executor=args.executor,
-                        executor_options=_executor_options(args)).run()
-        frame = results_frame(store.results(report.keys))
-    _print_summary(report, frame, auc_table, failures, args.db)
+    report, frame = execute(args)
+    print_summary(report, frame, args.db)
     return 1 if report.failed else 0
-
-
-def _cache_options(args: argparse.Namespace):
-    from ..pipeline import CacheOptions
-
-    return CacheOptions(enabled=not args.no_cache, root=args.cache_dir, key_mode=args.cache_key)
 
 
 def _executor_options(args: argparse.Namespace) -> dict[str, Any]:
     if args.executor != "dask":
         if args.address or args.gpu_workers:
-            raise ParameterError("--address and --gpu-workers go with --executor dask")
+            raise ConfigError("--address and --gpu-workers go with --executor dask")
         return {}
     gpu = args.gpu_workers or str(args.device).startswith("cuda")
     return {"address": args.address, "n_workers": args.workers, "gpu_workers": gpu}
 
 
-def _print_summary(report, frame, auc_table, failures, db) -> None:
+def print_summary(report: "RunReport", frame: Any, db: str) -> None:
     import pandas as pd
 
-    table = auc_table(frame)
+    from ..leaderboard.tables import failures, run_summary
+
+    table = run_summary(frame)
     with pd.option_context("display.max_columns", None, "display.width", 200):
         print(table.to_string() if not table.empty else "no successful results")
     if not frame.empty and frame[frame["status"] == "ok"]["weights"].eq("random").any():
         print("note: rows marked (random weights) used randomly initialised networks, not pretrained ones")
+    for note in report.notes:
+        print(f"note: {note}")
     clips_s = report.extracted_clips / report.extract_s if report.extract_s else 0.0
     print(f"\njobs: {report.computed} computed, {report.skipped} already stored, {report.failed} failed "
           f"(results in {db}, run {report.run_id})")
-    cached = f"; {report.cached_clips} more read from the feature cache" if report.cached_clips else ""
-    print(f"time: extraction {report.extract_s:.1f} s ({report.extracted_clips} clips extracted, "
-          f"{clips_s:.2f} clips/s{cached}), fit {report.fit_s:.1f} s, scoring {report.score_s:.1f} s")
+    if report.computed or report.failed:
+        cached = f"; {report.cached_clips} more read from the feature cache" if report.cached_clips else ""
+        print(f"time: extraction {report.extract_s:.1f} s ({report.extracted_clips} clips extracted, "
+              f"{clips_s:.2f} clips/s{cached}), fit {report.fit_s:.1f} s, scoring {report.score_s:.1f} s")
+    else:
+        print("nothing to compute: every job of this grid is stored (no network was built)")
     for line in failures(frame):
         print(f"FAILED {line}")

@@ -1,11 +1,13 @@
 """``aadbench synth``: write the synthetic dataset as MIMII-layout WAV files."""
 from __future__ import annotations
 
+from ..errors import ConfigError
+
 import argparse
 from pathlib import Path
 
-from ..params import apply, parse_assignments
-from ..registry import get_registry
+from ..harness.params import apply, parse_assignments
+from ..harness.registry import get_registry
 
 
 def add_parser(sub) -> None:
@@ -26,20 +28,20 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...datasets.synthetic.writer import write_mimii_tree
+    from ..datasets.synthetic.writer import write_mimii_tree
 
-    spec = get_registry().get("dataset", "synthetic")
+    spec = get_registry(args.settings.registry).get("dataset", "synthetic")
     raw = parse_assignments(args.assignments)
     other = sorted(set(raw) - {"synthetic"})
     if other:
-        raise ValueError(f"synth takes only synthetic.PARAM=VALUE, not {', '.join(other)}")
+        raise ConfigError(f"synth takes only synthetic.PARAM=VALUE, not {', '.join(other)}")
     params = apply("synthetic", spec.defaults, raw.get("synthetic", {}))
     if args.machines:
         params["machines"] = args.machines
     dataset = spec.create(**params)
     out = Path(args.out_dir).expanduser()
     if out.exists() and not out.is_dir():
-        raise FileExistsError(f"{out} exists and is not a folder")
+        raise ConfigError(f"{out} exists and is not a folder; pass a folder (new or existing)")
     n = write_mimii_tree(dataset, out, progress=not args.no_progress, subtype=args.subtype)
     print(f"wrote {n} clips to {out} ({len(dataset.machines)} machine types x {len(dataset.ids)} ids)")
     return 0

@@ -1,15 +1,19 @@
-"""The ``aadbench`` command line."""
+"""The ``aadbench`` command line: every command, on top of the engine.
+
+Errors the user can fix (:class:`aadbench.errors.AadbenchError`) are printed as one line
+with exit code 2; anything else names its type, with exit code 1 (``-v`` shows the traceback).
+"""
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from typing import Sequence
 
-from ..registry import ENV_STRICT
+from ..errors import AadbenchError
 from . import (bench_cmd, cache_cmd, datasets_cmd, export_cmd, leaderboard_cmd, list_cmd, plugins_cmd, run_cmd,
                synth_cmd, weights_cmd)
+from .settings import read_settings
 
 COMMANDS = (run_cmd, list_cmd, synth_cmd, datasets_cmd, weights_cmd, cache_cmd, leaderboard_cmd, export_cmd,
             plugins_cmd, bench_cmd)
@@ -26,17 +30,21 @@ quick start (no data needed, bundled synthetic machine sounds):
   aadbench run --plugins resnet34,gmm        the paper's pipeline, AUC per machine
   aadbench synth ./synthetic-mimii           write the synthetic data as MIMII files
   aadbench leaderboard                       browse the results (Streamlit)
+
+environment: AADBENCH_OFFLINE=1 (as --offline), AADBENCH_CACHE (feature cache folder),
+AADBENCH_PLUGINS / AADBENCH_DISABLE_PLUGINS / AADBENCH_NO_ENTRY_POINTS (which installed
+plugins load, see `aadbench plugins --help`), AADBENCH_STRICT_PLUGINS=1 (as --strict-plugins).
 """
 
 
-class CliError(Exception):
+class CliError(AadbenchError):
     """An error the user can fix; printed without a traceback."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aadbench", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    from ... import __version__
+    from .. import __version__
 
     parser.add_argument("--version", action="version", version=f"aadbench {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="show debug messages")
@@ -48,13 +56,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def print_error(exc: BaseException) -> None:
+    """``aadbench: error: <first line>``, further lines indented below it."""
+    first, *rest = (str(exc) or type(exc).__name__).splitlines()
+    print(f"aadbench: error: {first}", file=sys.stderr)
+    for line in rest:
+        print(f"  {line}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
-    if args.strict_plugins:
-        os.environ[ENV_STRICT] = "1"
+    args.settings = read_settings(strict_plugins=args.strict_plugins)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
@@ -63,17 +78,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: finished jobs are stored; run the same command again to continue", file=sys.stderr)
         return 130
-    except Exception as exc:  # a clear message instead of a traceback, unless -v
+    except AadbenchError as exc:
         if args.verbose:
             raise
-        from ..registry import PluginError, UnknownComponentError
-        from ..params import ParameterError
-        from ..weights import WeightsUnavailableError
-
-        known = (CliError, PluginError, UnknownComponentError, ParameterError, ValueError, FileNotFoundError,
-                 WeightsUnavailableError)
-        if isinstance(exc, known):
-            print(f"aadbench: error: {exc}", file=sys.stderr)
-            return 2
+        print_error(exc)
+        return 2
+    except Exception as exc:  # a bug, or a failure nobody foresaw: name it
+        if args.verbose:
+            raise
         print(f"aadbench: error: {type(exc).__name__}: {exc} (run with -v for the traceback)", file=sys.stderr)
         return 1

@@ -1,11 +1,14 @@
 """``aadbench export``: the leaderboard's tables as CSV, Markdown or LaTeX."""
 from __future__ import annotations
 
+from ..errors import ConfigError
+
 import argparse
 import sys
 from pathlib import Path
 
-from ..store import DEFAULT_DB
+from ..errors import ConfigError, StoreNotFoundError
+from ..harness.store.schema import DEFAULT_DB
 
 FORMATS = ("csv", "md", "latex")
 TABLES = ("main", "paper", "timing")
@@ -39,13 +42,13 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...leaderboard import data
+    from ..leaderboard import data
 
     state = data.db_state(args.db)
     if state.status == "missing":
-        raise FileNotFoundError(f"results database {args.db} does not exist; run `aadbench run` first")
+        raise StoreNotFoundError(f"results database {args.db} does not exist; run `aadbench run` first")
     if state.status == "unreadable":
-        raise ValueError(state.message.replace("`", ""))
+        raise ConfigError(state.message.replace("`", ""))
     frame = data.load_results(args.db) if state.status == "ok" else None
     if frame is None:
         print(f"note: {args.db} holds no results yet", file=sys.stderr)
@@ -72,7 +75,7 @@ def _selections(args: argparse.Namespace) -> dict[str, list]:
 
 def render(frame, args: argparse.Namespace) -> str:
     """The chosen table of the filtered frame in the chosen format."""
-    from ...leaderboard import data, tables
+    from ..leaderboard import data, tables
 
     frame = data.filter_results(frame, _selections(args))
     if args.table == "paper":
@@ -80,7 +83,7 @@ def render(frame, args: argparse.Namespace) -> str:
     labels = data.options(frame, "dataset_label")
     if args.dataset:
         if args.dataset not in labels:
-            raise ValueError(f"--dataset {args.dataset!r}: the database has {', '.join(map(repr, labels)) or 'none'}")
+            raise ConfigError(f"--dataset {args.dataset!r}: the database has {', '.join(map(repr, labels)) or 'none'}")
         labels = [args.dataset]
     if args.table == "timing":
         return _flat(tables.timing_table(frame[frame["dataset_label"].isin(labels)]), args.format)
@@ -88,14 +91,14 @@ def render(frame, args: argparse.Namespace) -> str:
 
 
 def _main_tables(frame, labels: list[str], args: argparse.Namespace) -> str:
-    from ...leaderboard import data, tables
+    from ..leaderboard import data, tables
 
     boards = []
     for label in labels:
         scoped = frame[frame["dataset_label"] == label]
         if args.metric not in tables.available_metrics(scoped):
             if args.dataset:
-                raise ValueError(f"--metric {args.metric}: {label} has no official DCASE score")
+                raise ConfigError(f"--metric {args.metric}: {label} has no official DCASE score")
             continue
         if args.metric == "official":
             scoped = data.with_metrics(args.db, scoped)
@@ -110,7 +113,7 @@ def _main_tables(frame, labels: list[str], args: argparse.Namespace) -> str:
 
 
 def _flat(frame, fmt: str) -> str:
-    from ...leaderboard import tables
+    from ..leaderboard import tables
 
     if fmt == "csv":
         return frame.to_csv(index=False, float_format="%.3f")

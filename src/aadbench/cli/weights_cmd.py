@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from .. import weights as w
-from ..registry import get_registry
+from ..harness.registry import get_registry
 
 EPILOG = """\
 examples:
@@ -32,8 +32,9 @@ def add_parser(sub) -> None:
     p.set_defaults(handler=run)
 
 
-def _selected(names: list[str]) -> list[Any]:
-    registry = get_registry()
+def _selected(args: argparse.Namespace) -> list[Any]:
+    registry = get_registry(args.settings.registry)
+    names: list[str] = args.names
     wanted = [n.strip() for v in names for n in v.split(",") if n.strip()]
     if wanted:
         return [registry.get("extractor", n) for n in dict.fromkeys(wanted)]
@@ -49,7 +50,7 @@ def rows(specs: list[Any], *, hash_files: bool) -> list[dict[str, Any]]:
     """One row per (extractor, file); a row without ``file`` for extractors that fetch their own."""
     out = []
     for spec in specs:
-        files = w.weights_of(spec)
+        files = getattr(spec, "weights", ())
         if not files:
             note = ("weights resolved by the extractor itself (timm: the model's Hugging Face hub repository)"
                     if "weights" in spec.defaults else "no pretrained weights: nothing to download")
@@ -78,7 +79,7 @@ def _checksum(row: dict[str, Any]) -> str:
             "unknown": f"no checksum declared (sha256 {str(row['sha256'])[:8]})"}[status]
 
 
-def print_rows(out: list[dict[str, Any]]) -> None:
+def print_rows(out: list[dict[str, Any]], offline: bool) -> None:
     for row in out:
         flag = " [NON-COMMERCIAL]" if row["non_commercial"] else ""
         if row["file"] is None:
@@ -94,15 +95,15 @@ def print_rows(out: list[dict[str, Any]]) -> None:
         print(f"  file:    {row['path']}")
         print(f"  from:    {row['url']}")
     print(f"\ntorch hub cache: {w.hub_dir() / 'checkpoints'} (TORCH_HOME moves it); "
-          f"offline ({w.ENV_OFFLINE}=1): {'yes' if w.offline() else 'no'}")
+          f"offline ({w.ENV_OFFLINE}=1): {'yes' if offline else 'no'}")
 
 
-def _fetch(specs: list[Any]) -> tuple[list[dict[str, Any]], int]:
+def _fetch(specs: list[Any], offline: bool) -> tuple[list[dict[str, Any]], int]:
     results, failed = [], 0
     for spec in specs:
-        for wf in w.weights_of(spec):
+        for wf in getattr(spec, "weights", ()):
             try:
-                path = w.fetch(wf, what=spec.name)
+                path = w.fetch(wf, what=spec.name, offline=offline)
                 results.append({"extractor": spec.name, "file": wf.filename, "path": str(path), "ok": True})
             except Exception as exc:  # network, checksum, offline: report and go on
                 failed += 1
@@ -112,9 +113,9 @@ def _fetch(specs: list[Any]) -> tuple[list[dict[str, Any]], int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    specs = _selected(args.names)
+    specs = _selected(args)
     if args.action == "fetch":
-        results, failed = _fetch(specs)
+        results, failed = _fetch(specs, args.settings.offline)
         if args.json:
             print(json.dumps(results, indent=2))
         for r in ([] if args.json else results):
@@ -126,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
     else:
-        print_rows(out)
+        print_rows(out, args.settings.offline)
     if args.action == "verify":
         bad = [r for r in out if r["file"] is not None and r["checksum"] in ("missing", "mismatch")]
         return 1 if bad else 0

@@ -14,13 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import DataError
+
 LFS_MAGIC = b"version https://git-lfs.github.com/spec"
 #: data-chunk sizes that writers use for "unknown" (streamed) lengths
 _UNKNOWN_SIZES = (0, 0xFFFFFFFF)
 _FLOAT_SUBTYPES = ("FLOAT", "DOUBLE")
 
 
-class AudioError(ValueError):
+class AudioError(DataError):
     """A file that cannot be used as audio; ``path`` names it and ``reason`` says why."""
 
     #: a short, stable name of the failure (used by ``aadbench datasets check``)

@@ -146,7 +146,7 @@ class NaivePipeline:
         import matplotlib
         import torch
 
-        from ..harness.frontend import IMAGENET_MEAN, IMAGENET_STD
+        from ..frontend import IMAGENET_MEAN, IMAGENET_STD
         from ..plugins.image_cnns.extractor import build_network
 
         self.net = build_network(arch, None).eval()
@@ -188,7 +188,7 @@ def bench_extraction(scale: Scale, root: Path, result: BenchResult, log) -> None
     import torch
 
     from ..plugins.image_cnns.extractor import TorchvisionCNN
-    from .jobs import extract_task
+    from ..harness.extraction import extract_task
 
     data = root / "clips"
     paths = _write_clips(data, max(scale.clips, scale.naive_clips), scale.seconds)
@@ -228,7 +228,7 @@ def _frontend_seconds(ext, waves: list[np.ndarray]) -> float:
     """The time of the frontend alone (mel, patches, colours, resize) on the same clips and batches."""
     import torch
 
-    from .jobs import CLIPS_PER_CALL
+    from ..harness.extraction import CLIPS_PER_CALL
 
     t0 = time.perf_counter()
     with torch.inference_mode():
@@ -243,7 +243,7 @@ def _frontend_seconds(ext, waves: list[np.ndarray]) -> float:
 # ---------------------------------------------------------------------------- cached rerun
 def bench_cache(scale: Scale, root: Path, result: BenchResult, log) -> None:
     """First run of a 5-detector grid, the same command again, and a fresh results file on the cache."""
-    from .cli import run_cmd
+    from . import run_cmd
 
     cache = str(root / "cache")
     grid = {f"synthetic.{k}": v for k, v in scale.grid.items()}
@@ -275,18 +275,15 @@ def _timed_run(run_cmd, argv: list[str]) -> tuple[float, Any]:
     import contextlib
     import io
 
-    from .pipeline import Runner
-    from .registry import get_registry
-    from .store import ResultStore
+    from .settings import read_settings
 
     parser = argparse.ArgumentParser()
     run_cmd.add_parser(parser.add_subparsers())
-    args = parser.parse_args(["run", *argv])
+    args = parser.parse_args(["run", *argv, "--no-progress"])
+    args.settings = read_settings()
     t0 = time.perf_counter()
-    registry = get_registry()
-    config = run_cmd.build_config(args, registry)
-    with ResultStore(args.db) as store, contextlib.redirect_stderr(io.StringIO()):
-        report = Runner(registry, store, config, progress=False, cache=run_cmd._cache_options(args)).run()
+    with contextlib.redirect_stderr(io.StringIO()):
+        report, _ = run_cmd.execute(args)
     return time.perf_counter() - t0, report
 
 
@@ -308,16 +305,15 @@ def paper_scale_features(n_train: int, n_test: int, dim: int, seed: int = 0) -> 
 
 
 def bench_detectors(scale: Scale, result: BenchResult, log) -> None:
-    from .plan import create, full_params
-    from .registry import get_registry
+    from ..harness.registry import get_registry
 
     n_train, n_test, dim = scale.det_rows
     X, Y = paper_scale_features(n_train, n_test, dim)
     registry = get_registry()
     for name in DETECTORS:
         spec = registry.get("detector", name)
-        params = full_params(spec, {"device": "cpu"} if "device" in spec.defaults else {}, seed=0)
-        det = create(spec, params)
+        params = {k: v for k, v in {"device": "cpu", "random_state": 0}.items() if k in spec.defaults}
+        det = spec.create(**params)
         t0 = time.perf_counter()
         det.fit(X)
         t1 = time.perf_counter()
@@ -342,7 +338,7 @@ def bench_memory(scale: Scale, root: Path, result: BenchResult, log) -> None:
             "--set", f"synthetic.duration={scale.seconds}"]
     if scale.name == "quick":
         argv += ["--set", "gmm.n_components=2"]
-    code = ("import resource, sys\nfrom aadbench.harness.cli import main\nrc = main(sys.argv[1:])\n"
+    code = ("import resource, sys\nfrom aadbench.cli import main\nrc = main(sys.argv[1:])\n"
             "print('AADBENCH_PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\nsys.exit(rc)")
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..store import DEFAULT_DB
+from ..harness.store import DEFAULT_DB
 
 
 def add_parser(sub) -> None:
@@ -27,7 +27,7 @@ def add_parser(sub) -> None:
 
 
 def streamlit_command(db: str | Path, port: int, address: str = "localhost") -> list[str]:
-    from ...leaderboard import APP_PATH
+    from ..leaderboard import APP_PATH
 
     return [sys.executable, "-m", "streamlit", "run", str(APP_PATH), "--server.port", str(port),
             "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("streamlit") is None:
         raise CliError("the leaderboard needs streamlit: pip install 'aadbench[leaderboard]'")
-    from ...leaderboard.data import db_state
+    from ..leaderboard.data import db_state
 
     state = db_state(args.db)
     if state.status != "ok":

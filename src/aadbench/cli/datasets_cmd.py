@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..params import ParameterError, apply, parse_assignments
-from ..registry import get_registry
+from ..harness.params import ParameterError, apply, parse_assignments
+from ..harness.registry import get_registry
 
 EPILOG = """\
 examples:
@@ -45,9 +45,9 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from ..dataset_check import check, format_check
+    from ..harness.dataset_check import check, format_check
 
-    spec = get_registry().get("dataset", args.dataset)
+    spec = get_registry(args.settings.registry).get("dataset", args.dataset)
     raw = parse_assignments(args.assignments)
     other = sorted(set(raw) - {args.dataset})
     if other:

@@ -1,6 +1,8 @@
 """``aadbench bench``: extraction speed against a naive pipeline, cached reruns, detectors, memory."""
 from __future__ import annotations
 
+from ..errors import ConfigError
+
 import argparse
 import json
 import sys
@@ -29,12 +31,12 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import bench
+    from . import bench
 
     parts = tuple(x.strip() for x in args.only.split(",") if x.strip())
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
-        raise ValueError(f"--only {','.join(unknown)}: the parts are {', '.join(PARTS)}")
+        raise ConfigError(f"--only {','.join(unknown)}: the parts are {', '.join(PARTS)}")
     scale = bench.QUICK if args.quick else bench.FULL
     log = (lambda s: print(s, file=sys.stderr, flush=True)) if not args.json else (lambda s: None)
     result = bench.run_bench(scale, parts, log=log, workdir=args.workdir).as_dict()

@@ -32,7 +32,7 @@ def _size(n: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cache import FeatureCache
+    from ..harness.cache import FeatureCache
 
     cache = FeatureCache(args.cache_dir)
     if args.cache_action == "clear":

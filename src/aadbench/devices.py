@@ -1,7 +1,9 @@
-"""Device and dtype choices shared by torch components."""
+"""Device and dtype choices shared by torch components (public API for plugin authors)."""
 from __future__ import annotations
 
 import torch
+
+from .errors import ConfigError
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -14,9 +16,9 @@ def resolve_device(device: str = "auto") -> torch.device:
     try:
         dev = torch.device(name)
     except RuntimeError:
-        raise ValueError(f"device {name!r} is not one of auto, cpu, cuda, cuda:N") from None
+        raise ConfigError(f"device {name!r} is not one of auto, cpu, cuda, cuda:N") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {name!r} was asked for but torch sees no CUDA GPU; use --device cpu or auto")
+        raise ConfigError(f"device {name!r} was asked for but torch sees no CUDA GPU; use --device cpu or auto")
     return dev
 
 
@@ -24,7 +26,7 @@ def resolve_dtype(dtype: str) -> torch.dtype:
     try:
         return DTYPES[str(dtype)]
     except KeyError:
-        raise ValueError(f"dtype {dtype!r} is not one of {', '.join(DTYPES)}") from None
+        raise ConfigError(f"dtype {dtype!r} is not one of {', '.join(DTYPES)}") from None
 
 
 def device_label(device: torch.device) -> str:

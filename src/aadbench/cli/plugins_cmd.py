@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..registry import ENV_DISABLE, ENV_NO_ENTRY_POINTS, ENV_ONLY, get_registry
+from ..harness.registry import ENV_DISABLE, ENV_NO_ENTRY_POINTS, ENV_ONLY, get_registry
 
 
 def add_parser(sub) -> None:
@@ -20,7 +20,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    registry = get_registry()
+    registry = get_registry(args.settings.registry)
     if args.json:
         print(json.dumps({
             "plugins": [vars(p) for p in registry.plugins],

@@ -1,0 +1,76 @@
+"""A detector job: standardise one seed's split, fit on train, score the test clips, measure."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..components import Detector, Task
+from ..errors import ContractError
+from . import metrics
+from .grid import ClipScore, JobMetrics
+from .protocol import ProtocolConfig, Split, Standardizer, pool, stack
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Train and test segment features of one split, standardised, with each row's clip position."""
+
+    X_train: np.ndarray
+    X_test: np.ndarray
+    owner: np.ndarray
+    train_owner: np.ndarray
+    split: Split
+
+
+def prepare(features: Sequence[np.ndarray], split: Split, protocol: ProtocolConfig) -> Prepared:
+    X_train, train_owner = stack(features, split.train)
+    X_test, owner = stack(features, split.test)
+    if protocol.standardize:
+        scaler = Standardizer().fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    return Prepared(X_train, X_test, owner, train_owner, split)
+
+
+def fit_and_score(detector: Detector, prepared: Prepared, task: Task, protocol: ProtocolConfig,
+                  name: str) -> tuple[JobMetrics, tuple[ClipScore, ...]]:
+    """Fit on train, score the test segments, pool per clip and measure."""
+    t0 = time.perf_counter()
+    fitted = detector.fit(prepared.X_train)
+    if fitted is not detector and fitted is not None:
+        detector = fitted
+    t1 = time.perf_counter()
+    seg = metrics.check_scores(detector.score(prepared.X_test), f"detector {name}")
+    if seg.shape[0] != prepared.X_test.shape[0]:
+        raise ContractError(f"detector {name} returned {seg.shape[0]} scores for {prepared.X_test.shape[0]} rows")
+    t2 = time.perf_counter()
+    test = prepared.split.test
+    clip_scores = pool(seg, prepared.owner, len(test), protocol.pooling)
+    clips = [task.clips[i] for i in test]
+    labels = np.array([c.label for c in clips])
+    extra: dict[str, Any] = metrics.domain_metrics(labels, clip_scores, [c.domain for c in clips])
+    if protocol.threshold_quantile:
+        extra.update(_decision(detector, prepared, protocol, labels, clip_scores, name))
+    counts = prepared.split.counts(task.clips)
+    result = JobMetrics(auc=metrics.auc(labels, clip_scores), pauc=metrics.pauc(labels, clip_scores),
+                        n_train=counts["n_train"], n_test_normal=counts["n_test_normal"],
+                        n_test_anomalous=counts["n_test_anomalous"], n_scored=len(test),
+                        n_train_segments=int(prepared.X_train.shape[0]), fit_s=t1 - t0, score_s=t2 - t1,
+                        metrics=extra)
+    scores = tuple(ClipScore(c.key, c.label, float(s), c.domain) for c, s in zip(clips, clip_scores))
+    return result, scores
+
+
+def _decision(detector: Detector, prepared: Prepared, protocol: ProtocolConfig, labels: np.ndarray,
+              clip_scores: np.ndarray, name: str) -> dict[str, Any]:
+    """Precision / recall / F1 at the gamma-quantile threshold of the training clip scores."""
+    train_seg = metrics.check_scores(detector.score(prepared.X_train), f"detector {name} (training data)")
+    train_clips = pool(train_seg, prepared.train_owner, len(prepared.split.train), protocol.pooling)
+    threshold, method = metrics.decision_threshold(train_clips, protocol.threshold_quantile)
+    return {**metrics.decision_metrics(labels, clip_scores, threshold), "threshold_method": method}
+
+
+def describe_error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"

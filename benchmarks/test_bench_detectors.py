@@ -14,6 +14,7 @@ def features():
 
 def _detector(name):
     from aadbench.harness.plan import create, full_params
+
     from aadbench.harness.registry import load_registry
 
     spec = load_registry(entry_points=False).get("detector", name)

@@ -30,6 +30,7 @@ def test_naive(benchmark, clips, arch):
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
 def test_aadbench(benchmark, clips, arch, precision):
     from aadbench.harness.jobs import extract_task
+
     from aadbench.plugins.image_cnns.extractor import TorchvisionCNN
 
     _, ds, task = clips

@@ -11,6 +11,7 @@ import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -30,7 +31,7 @@ class AudioError(DataError):
     #: what the user can do about it
     hint = "check the file or remove it from the dataset"
 
-    def __init__(self, path: str | os.PathLike, reason: str, hint: str | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], reason: str, hint: str | None = None) -> None:
         self.path = str(path)
         self.reason = reason
         self.hint = hint if hint is not None else type(self).hint
@@ -94,7 +95,7 @@ def resample(wave: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
                             res_type="soxr_hq").astype(np.float32)
 
 
-def check_file(path: str | os.PathLike) -> None:
+def check_file(path: str | os.PathLike[str]) -> None:
     """Raise the typed error for what can be told from the bytes: empty, LFS pointer, truncated WAV."""
     p = Path(path)
     try:
@@ -118,7 +119,7 @@ def _lfs_size(path: Path) -> str:
     return "the real file was never fetched"
 
 
-def _check_riff(f, path: Path, size: int) -> None:
+def _check_riff(f: BinaryIO, path: Path, size: int) -> None:
     """Walk the RIFF chunks and compare the data chunk's declared size with the bytes present."""
     pos = 12
     while pos + 8 <= size:
@@ -164,7 +165,7 @@ def channel_spec(channel: int | str) -> int | str:
     return int(channel)
 
 
-def read_audio(path: str | os.PathLike, *, sample_rate: int | None = 16000, channel: int | str = 0) -> AudioData:
+def read_audio(path: str | os.PathLike[str], *, sample_rate: int | None = 16000, channel: int | str = 0) -> AudioData:
     """Read one file as mono float32 at ``sample_rate`` (``None``: the file's own rate).
 
     ``channel`` picks one channel by index (0, like the MIMII and DCASE baselines) or
@@ -178,7 +179,7 @@ def read_audio(path: str | os.PathLike, *, sample_rate: int | None = 16000, chan
     try:
         with sf.SoundFile(str(p)) as f:
             native, channels = int(f.samplerate), int(f.channels)
-            if which != "mean" and which >= channels:
+            if isinstance(which, int) and which >= channels:
                 raise ChannelError(p, f"channel {which} was asked for but the file has {channels} channel(s) "
                                       f"(0..{channels - 1})")
             data = f.read(dtype="float32", always_2d=True)
@@ -196,7 +197,7 @@ def read_audio(path: str | os.PathLike, *, sample_rate: int | None = 16000, chan
     return AudioData(wave, target, native, channels, int(data.shape[0]), target != native)
 
 
-def probe_audio(path: str | os.PathLike, *, scan_float: bool = True) -> dict:
+def probe_audio(path: str | os.PathLike[str], *, scan_float: bool = True) -> dict[str, Any]:
     """Rate, channels, frames, duration, format and subtype, read from the header.
 
     Raises the same typed errors as :func:`read_audio`. Samples are only decoded for
@@ -218,7 +219,7 @@ def probe_audio(path: str | os.PathLike, *, scan_float: bool = True) -> dict:
             "duration": info.frames / info.samplerate, "format": info.format, "subtype": info.subtype}
 
 
-def _scan_finite(sf, path: Path) -> None:
+def _scan_finite(sf: Any, path: Path) -> None:
     bad = 0
     for block in sf.blocks(str(path), blocksize=65536, dtype="float32", always_2d=True):
         bad += int((~np.isfinite(block)).sum())

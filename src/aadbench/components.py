@@ -7,9 +7,10 @@ a decision function) negate it.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -140,7 +141,7 @@ class Detector(ABC):
     """
 
     @abstractmethod
-    def fit(self, X: np.ndarray) -> "Detector":
+    def fit(self, X: np.ndarray) -> Detector:
         """Learn the normal class from ``X`` of shape ``(n_samples, dim)``."""
 
     @abstractmethod

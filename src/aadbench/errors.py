@@ -88,5 +88,6 @@ class ExecutorError(AadbenchError, RuntimeError):
 __all__ = [
     "AadbenchError", "ComponentError", "ConfigError", "ContractError", "DataError", "DataPathError",
     "DuplicateComponentError", "ExecutorError", "IdentityMismatchError", "LayoutError", "ParameterError",
-    "PluginError", "StoreError", "StoreNotFoundError", "TaskError", "TrainingError", "UnknownComponentError", "WeightsUnavailableError",
+    "PluginError", "StoreError", "StoreNotFoundError", "TaskError", "TrainingError", "UnknownComponentError",
+    "WeightsUnavailableError",
 ]

@@ -19,6 +19,8 @@ from .specs import DatasetSpec, DetectorSpec, ExtractorSpec
 
 hookspec = pluggy.HookspecMarker("aadbench")
 
+# the hooks below are specifications: their bodies are never run (pluggy calls the implementations)
+
 
 @hookspec
 def register_datasets() -> list[DatasetSpec]:
@@ -35,6 +37,7 @@ def register_datasets() -> list[DatasetSpec]:
                 defaults={"data_root": None},
             )]
     """
+    raise NotImplementedError
 
 
 @hookspec
@@ -53,6 +56,7 @@ def register_extractors() -> list[ExtractorSpec]:
                 domain="none",
             )]
     """
+    raise NotImplementedError
 
 
 @hookspec
@@ -70,3 +74,4 @@ def register_detectors() -> list[DetectorSpec]:
                 defaults={},
             )]
     """
+    raise NotImplementedError

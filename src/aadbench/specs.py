@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import difflib
 import importlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, ClassVar, Mapping, Optional, Union
+from typing import Any, ClassVar
 
 from .errors import AadbenchError, ComponentError, ParameterError
 from .weights import WeightsFile
@@ -21,7 +22,7 @@ from .weights import WeightsFile
 DOMAINS = ("image", "environmental", "music", "none")
 
 #: what a factory or identity function may be given as
-Ref = Union[str, Callable[..., Any]]
+Ref = str | Callable[..., Any]
 
 
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -86,7 +87,7 @@ class ComponentSpec:
     description: str
     defaults: Mapping[str, Any] = field(default_factory=dict)
     fixed: Mapping[str, Any] = field(default_factory=dict)
-    name_param: Optional[str] = None
+    name_param: str | None = None
 
     def __post_init__(self) -> None:
         if not self.name or any(c.isspace() or c in ",=:@" for c in self.name):
@@ -173,7 +174,7 @@ class ExtractorSpec(ComponentSpec):
     licence: str = ""
     non_commercial: bool = False
     weights: tuple[WeightsFile, ...] = ()
-    identity: Optional[Ref] = None
+    identity: Ref | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -200,7 +201,7 @@ class DetectorSpec(ComponentSpec):
 
     kind: ClassVar[str] = "detector"
 
-    requires: Optional[str] = None
+    requires: str | None = None
 
     def info(self) -> dict[str, Any]:
         return {**super().info(), "requires": self.requires}

@@ -18,9 +18,10 @@ import hashlib
 import logging
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .errors import WeightsUnavailableError
 

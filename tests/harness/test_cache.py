@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from aadbench.harness.cache import FeatureCache, audio_config, extractor_hash
 from aadbench.cli import main
+from aadbench.harness.cache import FeatureCache, audio_config, extractor_hash
 from aadbench.harness.store import ResultsReader, ResultStore
 from aadbench.plugins.image_cnns.extractor import TorchvisionCNN
 from aadbench.testing import tiny_synthetic

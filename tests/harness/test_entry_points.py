@@ -94,6 +94,7 @@ def test_the_example_packages_own_tests_pass():
     """The tutorial's step 5 (the plugin's tests with aadbench.testing) stays true."""
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                           str(ROOT / "examples" / "aadbench-example-extractor" / "tests")],
-                         capture_output=True, text=True, timeout=600, cwd=ROOT / "examples" / "aadbench-example-extractor")
+                         capture_output=True, text=True, timeout=600,
+                         cwd=ROOT / "examples" / "aadbench-example-extractor")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "2 passed" in out.stdout

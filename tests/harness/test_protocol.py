@@ -2,9 +2,8 @@
 import numpy as np
 import pytest
 
-from aadbench.errors import TaskError
-
 from aadbench import Clip, Task
+from aadbench.errors import TaskError
 from aadbench.harness.protocol import ProtocolConfig, Standardizer, paper_split, pool, split_task
 
 
@@ -35,8 +34,9 @@ def test_split_is_disjoint_deterministic_and_varies_with_the_seed():
 def test_split_depends_on_keys_not_on_clip_order():
     task = _task(40, 20)
     shuffled = Task("fan", "id_00", tuple(reversed(task.clips)))
-    keys = lambda t, s: sorted(t.clips[i].key for i in s.test)  # noqa: E731
-    assert keys(task, paper_split(task, 3, ProtocolConfig())) == keys(shuffled, paper_split(shuffled, 3, ProtocolConfig()))
+    keys = lambda t, s: sorted(t.clips[i].key for i in s.test)
+    protocol = ProtocolConfig()
+    assert keys(task, paper_split(task, 3, protocol)) == keys(shuffled, paper_split(shuffled, 3, protocol))
 
 
 def test_n_test_setting_and_impossible_split():

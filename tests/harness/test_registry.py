@@ -7,8 +7,7 @@ import types
 import pytest
 
 import aadbench
-from aadbench.harness.registry import (DuplicateComponentError, PluginError, UnknownComponentError,
-                                       load_registry)
+from aadbench.harness.registry import DuplicateComponentError, PluginError, UnknownComponentError, load_registry
 
 
 def _plugin(name, hook="register_detectors", records=None, raises=None):

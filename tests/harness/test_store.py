@@ -22,7 +22,8 @@ def test_save_and_reload_with_clip_scores(tmp_path):
     db = tmp_path / "r.sqlite"
     with ResultStore(db) as store:
         store.start_run("r1", command="aadbench run", config={}, versions={}, host="h", device="cpu")
-        store.save(_row("k1", auc=0.8, pauc=0.6), [ClipScore("normal/0.wav", 0, 0.1), ClipScore("abnormal/0.wav", 1, 0.9)])
+        scores = [ClipScore("normal/0.wav", 0, 0.1), ClipScore("abnormal/0.wav", 1, 0.9)]
+        store.save(_row("k1", auc=0.8, pauc=0.6), scores)
         assert store.done_keys(["k1", "k2"]) == {"k1"}
         assert [s["label"] for s in store.clip_scores("k1")] == [1, 0]
     with ResultsReader(db) as reader:

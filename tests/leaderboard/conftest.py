@@ -43,7 +43,8 @@ def clip_scores(auc: float) -> list[ClipScore]:
 def _row(run, dataset, extractor, detector, weights, machine_id, seed, **extra):
     config = MIMII if dataset == "mimii" else SYNTH
     key = job_key(run=run, dataset=dataset, extractor=extractor, detector=detector, id=machine_id, seed=seed)
-    return ResultRow(**{"job_key": key, "run_id": run, "dataset": dataset, "dataset_config": config, "machine_type": "fan",
+    return ResultRow(**{"job_key": key, "run_id": run, "dataset": dataset, "dataset_config": config,
+            "machine_type": "fan",
             "machine_id": machine_id, "extractor": extractor, "extractor_config": {"weights_label": weights},
             "weights": weights, "pretrained": int(weights == "imagenet"), "detector": detector,
             "detector_config": {"random_state": seed}, "seed": seed, "protocol": {"pooling": "mean"},

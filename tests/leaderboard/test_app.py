@@ -10,7 +10,7 @@ import pytest
 from aadbench.leaderboard import APP_PATH
 
 pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1 import AppTest
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

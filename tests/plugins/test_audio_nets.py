@@ -9,7 +9,8 @@ import torch
 
 from aadbench import weights as w
 from aadbench.plugins import audio_nets
-from aadbench.plugins.audio_nets import catalog, extractor as ext, musicnn, panns
+from aadbench.plugins.audio_nets import catalog, musicnn, panns
+from aadbench.plugins.audio_nets import extractor as ext
 from aadbench.plugins.audio_nets.catalog import NETS
 from aadbench.plugins.audio_nets.windows import frame, n_windows
 from aadbench.testing import check_extractor, tiny_waves

@@ -100,7 +100,7 @@ def test_stripes_score_higher_than_normal_patches(data, cls, epochs):
 @pytest.mark.parametrize("cls", [LeNetDCAE, SmallDCAE, CAEL2])
 def test_same_seed_same_scores_other_seed_other_scores(data, cls):
     train, normal = data[0][:16], data[1]
-    fit = lambda seed: cls(epochs=1, batch_size=8, random_state=seed, **FAST).fit(train).score(normal)  # noqa: E731
+    fit = lambda seed: cls(epochs=1, batch_size=8, random_state=seed, **FAST).fit(train).score(normal)
     first = fit(3)
     np.testing.assert_array_equal(fit(3), first)
     assert not np.allclose(fit(4), first)

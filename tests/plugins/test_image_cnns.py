@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from aadbench.plugins.image_cnns import extractor as ext
 from aadbench import weights as w
+from aadbench.plugins.image_cnns import extractor as ext
 from aadbench.plugins.image_cnns.catalog import CNNS
 from aadbench.testing import tiny_waves
 

@@ -23,7 +23,7 @@ def test_passes_the_detector_checks(cls, params):
 @pytest.mark.parametrize("cls", [VAE, DML])
 def test_same_seed_same_scores_other_seed_other_scores(cls):
     train, test, _ = blobs(dim=16)
-    fit = lambda seed: cls(random_state=seed, **FAST).fit(train).score(test)  # noqa: E731
+    fit = lambda seed: cls(random_state=seed, **FAST).fit(train).score(test)
     first = fit(1)
     np.testing.assert_array_equal(fit(1), first)
     assert not np.allclose(fit(2), first)

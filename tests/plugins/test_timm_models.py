@@ -125,7 +125,8 @@ def test_a_local_checkpoint_path_is_accepted(tmp_path):
     torch.save(source.state_dict(), tmp_path / "mine.pth")
     extractor = TimmExtractor(model="resnet18", weights=str(tmp_path / "mine.pth"), device="cpu")
     assert extractor.identity()["weights"]["kind"] == "file"
-    assert torch.equal(extractor.net.state_dict()["layer1.0.conv1.weight"], source.state_dict()["layer1.0.conv1.weight"])
+    name = "layer1.0.conv1.weight"
+    assert torch.equal(extractor.net.state_dict()[name], source.state_dict()[name])
 
 
 def test_models_with_other_normalisation_are_fed_their_own():

@@ -1,8 +1,8 @@
 """The example plugin passes aadbench's conformance checks."""
-from aadbench.testing import check_detector, check_extractor
-
 from aadbench_example.detect import ZScore
 from aadbench_example.features import BandEnergy
+
+from aadbench.testing import check_detector, check_extractor
 
 
 def test_band_energy_conforms():

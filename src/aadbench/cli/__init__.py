@@ -8,11 +8,21 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..errors import AadbenchError
-from . import (bench_cmd, cache_cmd, datasets_cmd, export_cmd, leaderboard_cmd, list_cmd, plugins_cmd, run_cmd,
-               synth_cmd, weights_cmd)
+from . import (
+    bench_cmd,
+    cache_cmd,
+    datasets_cmd,
+    export_cmd,
+    leaderboard_cmd,
+    list_cmd,
+    plugins_cmd,
+    run_cmd,
+    synth_cmd,
+    weights_cmd,
+)
 from .settings import read_settings
 
 COMMANDS = (run_cmd, list_cmd, synth_cmd, datasets_cmd, weights_cmd, cache_cmd, leaderboard_cmd, export_cmd,

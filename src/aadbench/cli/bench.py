@@ -19,9 +19,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -187,8 +188,8 @@ def _file_task(root: Path):
 def bench_extraction(scale: Scale, root: Path, result: BenchResult, log) -> None:
     import torch
 
-    from ..plugins.image_cnns.extractor import TorchvisionCNN
     from ..harness.extraction import extract_task
+    from ..plugins.image_cnns.extractor import TorchvisionCNN
 
     data = root / "clips"
     paths = _write_clips(data, max(scale.clips, scale.naive_clips), scale.seconds)
@@ -384,7 +385,7 @@ def format_table(res: dict[str, Any]) -> str:
                       f"({m['arch']} {m['dtype']} + {m['detector']}, {m['seconds']:.0f} s)"]
     if res["targets"]:
         lines += ["", "targets:"]
-        for key, t in res["targets"].items():
+        for _key, t in res["targets"].items():
             mark = "ok  " if t["met"] else "MISS"
             lines.append(f"  {mark} {t['what']}: {t['value']:.3g} (target {t['target']})")
     return "\n".join(lines)

@@ -1,11 +1,11 @@
 """``aadbench bench``: extraction speed against a naive pipeline, cached reruns, detectors, memory."""
 from __future__ import annotations
 
-from ..errors import ConfigError
-
 import argparse
 import json
 import sys
+
+from ..errors import ConfigError
 
 PARTS = ("extraction", "cache", "detectors", "memory")
 

@@ -1,8 +1,6 @@
 """``aadbench export``: the leaderboard's tables as CSV, Markdown or LaTeX."""
 from __future__ import annotations
 
-from ..errors import ConfigError
-
 import argparse
 import sys
 from pathlib import Path

@@ -112,7 +112,7 @@ def cache_options(args: argparse.Namespace) -> CacheOptions:
     return CacheOptions(str(Path(args.cache_dir or args.settings.cache_dir).expanduser()), args.cache_key)
 
 
-def execution_options(args: argparse.Namespace) -> "ExecutionOptions":
+def execution_options(args: argparse.Namespace) -> ExecutionOptions:
     from ..harness.pipeline import ExecutionOptions
 
     command = "aadbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
@@ -121,13 +121,13 @@ def execution_options(args: argparse.Namespace) -> "ExecutionOptions":
                             command=command)
 
 
-def execute(args: argparse.Namespace) -> "tuple[RunReport, Any]":
+def execute(args: argparse.Namespace) -> tuple[RunReport, Any]:
     """Plan and run what ``args`` ask for; the report and the stored rows of the run's grid."""
     from ..harness.pipeline import Runner
     from ..harness.planner import plan_run, weights_requests
     from ..harness.registry import get_registry
-    from ..leaderboard.tables import results_frame
     from ..harness.store import ResultStore
+    from ..leaderboard.tables import results_frame
 
     registry = get_registry(args.settings.registry)
     plan = plan_run(request_from_args(args), registry)
@@ -153,7 +153,7 @@ def _executor_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"address": args.address, "n_workers": args.workers, "gpu_workers": gpu}
 
 
-def print_summary(report: "RunReport", frame: Any, db: str) -> None:
+def print_summary(report: RunReport, frame: Any, db: str) -> None:
     import pandas as pd
 
     from ..leaderboard.tables import failures, run_summary

@@ -6,9 +6,9 @@ reads ``AADBENCH_*`` variables.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
 
 from ..harness.cache import default_dir
 from ..harness.registry import RegistryOptions, options_from_env
@@ -24,7 +24,7 @@ class Settings:
     cache_dir: Path = Path("~/.cache/aadbench/features").expanduser()
 
 
-def read_settings(environ: Optional[Mapping[str, str]] = None, *, strict_plugins: bool = False) -> Settings:
+def read_settings(environ: Mapping[str, str] | None = None, *, strict_plugins: bool = False) -> Settings:
     env = os.environ if environ is None else environ
     return Settings(registry=options_from_env(env, strict=strict_plugins), offline=env_offline(env),
                     cache_dir=default_dir(env))

@@ -1,11 +1,10 @@
 """``aadbench synth``: write the synthetic dataset as MIMII-layout WAV files."""
 from __future__ import annotations
 
-from ..errors import ConfigError
-
 import argparse
 from pathlib import Path
 
+from ..errors import ConfigError
 from ..harness.params import apply, parse_assignments
 from ..harness.registry import get_registry
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 import os
 from abc import abstractmethod
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -78,9 +79,11 @@ class FileDataset(Dataset):
     name = "files"
     #: the folder layout(s) the dataset reads, shown in error messages
     layout = "<data_root>/.../*.wav"
+    #: always a channel index or ``"mean"`` here (checked by ``channel_spec``)
+    channel: int | str
 
     def __init__(self, data_root: Any, sample_rate: int = 16000, channel: int | str = 0,
-                 length_policy: str = "keep", duration: float | None = None) -> None:
+                 length_policy: str = "keep", duration: float | str | None = None) -> None:
         self.root = self._resolve_root(data_root)
         self.sample_rate = int(sample_rate)
         if self.sample_rate <= 0:
@@ -97,7 +100,7 @@ class FileDataset(Dataset):
         self.skipped: list[tuple[str, str]] = []
         self._tasks: list[Task] | None = None
         self._task_of: dict[str, Task] = {}
-        self._seconds: dict[str, float] = {}
+        self._seconds: dict[str, float | None] = {}
 
     def _resolve_root(self, data_root: Any) -> Path:
         return resolve_root(data_root, self.name, self.layout)

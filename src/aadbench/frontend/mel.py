@@ -1,7 +1,7 @@
 """The paper's image frontend, batched in torch: log-mel, patches, colour-mapped images."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -32,6 +32,13 @@ def _mel_filters(cfg: FrontendConfig) -> torch.Tensor:
 
 class MelFrontend(torch.nn.Module):
     """Log-mel spectrograms, patches and the images the CNNs see."""
+
+    window: torch.Tensor
+    mel_fb: torch.Tensor
+    lut: torch.Tensor
+    mean: torch.Tensor
+    std: torch.Tensor
+    lut_norm: torch.Tensor
 
     def __init__(self, config: FrontendConfig | None = None) -> None:
         super().__init__()
@@ -97,7 +104,7 @@ class MelFrontend(torch.nn.Module):
         Low frequencies are drawn at the bottom, as a spectrogram is usually shown.
         """
         cfg = self.config
-        n = self.lut_norm.shape[0]
+        n = int(self.lut_norm.shape[0])
         idx = (unit.flip(-2) * n).long().clamp_(0, n - 1)
         # (P, 3, n_mels, frames), made contiguous: resizing a channels-last tensor is ~5x slower
         rgb = self.lut_norm[idx].permute(0, 3, 1, 2).contiguous()

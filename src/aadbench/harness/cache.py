@@ -23,9 +23,10 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -102,7 +103,7 @@ class ExtractorCache:
         """The cached features (memory-mapped, read-only) or None; a bad file is removed."""
         path = self.path(key)
         try:
-            arr = np.load(path, mmap_mode="r", allow_pickle=False)
+            arr: np.ndarray = np.load(path, mmap_mode="r", allow_pickle=False)
             if arr.ndim != 2 or arr.shape[0] == 0 or arr.dtype != np.float32:
                 raise ValueError(f"shape {arr.shape}, dtype {arr.dtype}")
             return arr

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ..components import UNKNOWN, Clip, Dataset, Task
 from ..audio import AudioError, probe_audio
+from ..components import UNKNOWN, Clip, Dataset, Task
 
 LABEL_NAMES = {0: "normal", 1: "anomalous", -1: "unlabelled"}
 MAX_EXAMPLES = 10
@@ -26,9 +26,9 @@ def _problem(task: str, clip: Clip, kind: str, reason: str, message: str) -> dic
             "message": message}
 
 
-def _probe(task: Task, clip: Clip, channel: Any, problems: list) -> dict | None:
+def _probe(task: Task, clip: Clip, channel: Any, problems: list[dict[str, str]]) -> dict[str, Any] | None:
     try:
-        info = probe_audio(clip.path)
+        info = probe_audio(clip.path or clip.key)
     except AudioError as exc:
         problems.append(_problem(task.name, clip, exc.kind, exc.reason, str(exc)))
         return None
@@ -42,10 +42,10 @@ def _probe(task: Task, clip: Clip, channel: Any, problems: list) -> dict | None:
     return info
 
 
-def _check_task(task: Task, channel: Any, audio: dict[str, Counter], durations: list, problems: list,
-                pbar) -> dict[str, Any]:
-    counts: dict[str, Counter] = {}
-    task_durations = []
+def _check_task(task: Task, channel: Any, audio: dict[str, Counter[str]], durations: list[float],
+                problems: list[dict[str, str]], pbar: Any) -> dict[str, Any]:
+    counts: dict[str, Counter[str]] = {}
+    task_durations: list[float] = []
     for clip in task.clips:
         counts.setdefault(clip.split or "any", Counter())[LABEL_NAMES[clip.label]] += 1
         if clip.path:
@@ -71,7 +71,7 @@ def check(dataset: Dataset, *, name: str | None = None, progress: bool = False) 
 
     tasks = dataset.tasks()
     channel = dataset.channel
-    audio: dict[str, Counter] = {"sample_rates": Counter(), "channels": Counter(), "subtypes": Counter()}
+    audio: dict[str, Counter[str]] = {"sample_rates": Counter(), "channels": Counter(), "subtypes": Counter()}
     durations: list[float] = []
     problems: list[dict[str, str]] = []
     with bar(total=sum(len(t.clips) for t in tasks), desc="checking", unit="file", enabled=progress) as pbar:

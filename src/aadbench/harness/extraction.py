@@ -9,9 +9,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Sequence, Union
 
 import numpy as np
 
@@ -28,7 +28,7 @@ CLIPS_PER_CALL = 32
 #: threads that read (decode, resample) clips ahead of the extractor
 DECODE_WORKERS = 2
 
-Wave = Union[np.ndarray, AudioError]
+Wave = np.ndarray | AudioError
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class TaskFeatures:
 
 
 def extract_task(dataset: Dataset, task: Task, extractor: Extractor, *, desc: str = "", progress: bool = True,
-                 cache: Optional[ExtractorCache] = None, decode_workers: int = DECODE_WORKERS) -> TaskFeatures:
+                 cache: ExtractorCache | None = None, decode_workers: int = DECODE_WORKERS) -> TaskFeatures:
     """Features of every clip of the task: from the cache where there, else loaded and extracted."""
     start = time.perf_counter()
     feats: dict[str, np.ndarray] = {}
@@ -90,7 +90,7 @@ def extract_task(dataset: Dataset, task: Task, extractor: Extractor, *, desc: st
 
 
 def _extract_chunk(extractor: Extractor, ready: Sequence[tuple[Clip, np.ndarray]], feats: dict[str, np.ndarray],
-                   cache: Optional[ExtractorCache], keys: dict[str, str]) -> None:
+                   cache: ExtractorCache | None, keys: dict[str, str]) -> None:
     if not ready:
         return
     out = extractor.extract([w for _, w in ready])
@@ -103,7 +103,7 @@ def _extract_chunk(extractor: Extractor, ready: Sequence[tuple[Clip, np.ndarray]
             cache.save(keys[clip.key], arr)
 
 
-def _read_ahead(pool: Optional[ThreadPoolExecutor], dataset: Dataset, rate: int, clips: list[Clip]
+def _read_ahead(pool: ThreadPoolExecutor | None, dataset: Dataset, rate: int, clips: list[Clip]
                 ) -> Iterator[tuple[list[Clip], list[Wave]]]:
     """Chunks of clips with their waveforms (or the AudioError that reading raised), one chunk ahead
     when there is a pool (else read in turn)."""

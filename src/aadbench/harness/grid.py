@@ -10,8 +10,9 @@ mapping fields hold plain dicts that nothing mutates. Data flow::
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from .registry import RegistryOptions
 
 
 def _plain(mapping: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {k: v for k, v in (mapping or {}).items()}
+    return dict((mapping or {}).items())
 
 
 @dataclass(frozen=True)
@@ -33,14 +34,14 @@ class RunRequest:
     """
 
     plugins: tuple[str, ...] = ()
-    dataset: Optional[str] = None
-    data_root: Optional[str] = None
+    dataset: str | None = None
+    data_root: str | None = None
     extractors: tuple[str, ...] = ()
     detectors: tuple[str, ...] = ()
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     seeds: int = 5
-    machines: Optional[tuple[str, ...]] = None
-    weights: Optional[str] = None
+    machines: tuple[str, ...] | None = None
+    weights: str | None = None
     device: str = "auto"
     fail_fast: bool = False
     skip_bad_files: bool = False
@@ -70,7 +71,7 @@ class Component:
         object.__setattr__(self, "params", _plain(self.params))
         object.__setattr__(self, "overrides", _plain(self.overrides))
 
-    def with_params(self, **updates: Any) -> "Component":
+    def with_params(self, **updates: Any) -> Component:
         return dataclasses.replace(self, params={**self.params, **updates})
 
     def as_dict(self) -> dict[str, Any]:
@@ -82,7 +83,7 @@ class Component:
 class CacheOptions:
     """Where extracted features are cached (``root`` None: not cached) and how clips are keyed."""
 
-    root: Optional[str] = None
+    root: str | None = None
     key_mode: str = "fingerprint"
 
     @property
@@ -98,14 +99,14 @@ class RunPlan:
     extractors: tuple[Component, ...]
     detectors: tuple[Component, ...]
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
-    machines: Optional[tuple[str, ...]] = None
+    machines: tuple[str, ...] | None = None
     device: str = "auto"
     protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
     fail_fast: bool = False
     skip_bad_files: bool = False
     offline: bool = False
 
-    def pairs(self, extractor: Component, requires: Mapping[str, Optional[str]]) -> tuple[Component, ...]:
+    def pairs(self, extractor: Component, requires: Mapping[str, str | None]) -> tuple[Component, ...]:
         """The detectors that run on ``extractor``'s features (``requires``: detector label -> extractor).
 
         A detector that requires an extractor runs on that one only; the others run on every
@@ -271,21 +272,21 @@ class ResultRow:
     seed: int
     protocol: Mapping[str, Any]
     status: str
-    error: Optional[str] = None
-    auc: Optional[float] = None
-    pauc: Optional[float] = None
-    n_train: Optional[int] = None
-    n_test_normal: Optional[int] = None
-    n_test_anomalous: Optional[int] = None
-    n_scored: Optional[int] = None
-    n_train_segments: Optional[int] = None
-    extract_s: Optional[float] = None
-    n_extracted_clips: Optional[int] = None
-    fit_s: Optional[float] = None
-    score_s: Optional[float] = None
-    device: Optional[str] = None
-    metrics: Optional[Mapping[str, Any]] = None
-    created_at: Optional[str] = None
+    error: str | None = None
+    auc: float | None = None
+    pauc: float | None = None
+    n_train: int | None = None
+    n_test_normal: int | None = None
+    n_test_anomalous: int | None = None
+    n_scored: int | None = None
+    n_train_segments: int | None = None
+    extract_s: float | None = None
+    n_extracted_clips: int | None = None
+    fit_s: float | None = None
+    score_s: float | None = None
+    device: str | None = None
+    metrics: Mapping[str, Any] | None = None
+    created_at: str | None = None
 
     def values(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -49,10 +50,10 @@ def _both_classes(labels: np.ndarray) -> bool:
 
 def domain_metrics(labels: np.ndarray, scores: np.ndarray, domains: Sequence[str]) -> dict[str, float]:
     """Per-domain AUCs of the 2021 and the 2022+ definitions (absent where a class is missing)."""
-    labels, scores, domains = np.asarray(labels), np.asarray(scores), np.asarray(domains)
+    labels, scores, names = np.asarray(labels), np.asarray(scores), np.asarray(domains)
     out: dict[str, float] = {}
-    for d in sorted(set(domains.tolist())):
-        own = domains == d
+    for d in sorted(set(names.tolist())):
+        own = names == d
         if _both_classes(labels[own]):  # 2021: this domain's normals and anomalies
             out[f"auc_{d}_2021"] = auc(labels[own], scores[own])
             out[f"pauc_{d}_2021"] = pauc(labels[own], scores[own])
@@ -110,7 +111,7 @@ def hmean(values: Iterable[float]) -> float:
     return float(_hmean(np.maximum(vals, np.finfo(float).eps)))
 
 
-def official_score(year: int | None, rows: Sequence[dict]) -> float:
+def official_score(year: int | None, rows: Sequence[Mapping[str, Any]]) -> float:
     """One number for a set of per-task results of one (extractor, detector, seed).
 
     ``rows`` hold ``auc``, ``pauc`` and the per-domain entries of :func:`domain_metrics`.

@@ -7,7 +7,8 @@ fail through :func:`aadbench.specs.check_parameters`, the one message format for
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..errors import ParameterError
 from ..specs import check_parameters

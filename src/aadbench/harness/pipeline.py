@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from ..components import Dataset
 from . import environment
@@ -62,7 +63,7 @@ class Runner:
     """Plans a run's grid against the store, runs what is left, commits every job."""
 
     def __init__(self, registry: Registry, store: ResultStore, plan: RunPlan,
-                 options: Optional[ExecutionOptions] = None) -> None:
+                 options: ExecutionOptions | None = None) -> None:
         self.registry, self.store, self.plan = registry, store, plan
         self.options = options or ExecutionOptions()
         self.components = Components(registry)
@@ -106,7 +107,7 @@ class Runner:
         return make_executor(self.options.executor, components=self.components, progress=self.options.progress,
                              **opts)
 
-    def _device_label(self, executor: Optional[Executor]) -> str:
+    def _device_label(self, executor: Executor | None) -> str:
         if executor is None:  # nothing to compute: torch is not even imported
             return self.plan.device
         if executor.name == "dask":
@@ -134,7 +135,7 @@ class _Sink:
         self.report.extracted_clips += stats.n_extracted
         self.report.cached_clips += stats.n_cached
 
-    def _row(self, work: TaskWork, job: DetectorJob, stats: Optional[ExtractionStats], **values: Any) -> ResultRow:
+    def _row(self, work: TaskWork, job: DetectorJob, stats: ExtractionStats | None, **values: Any) -> ResultRow:
         ext = work.extraction
         identity = dict(stats.identity) if stats is not None and stats.identity else dict(ext.identity)
         weights = identity.get("weights")
@@ -164,7 +165,7 @@ class _Sink:
         self.report.fit_s += m.fit_s
         self.report.score_s += m.score_s
 
-    def failed(self, work: TaskWork, job: DetectorJob, exc: BaseException, stats: Optional[ExtractionStats]) -> None:
+    def failed(self, work: TaskWork, job: DetectorJob, exc: BaseException, stats: ExtractionStats | None) -> None:
         if stats is not None:  # the extraction worked: the detector failed
             self._count(work, stats)
             log.error("%s on %s (%s, seed %d) failed: %s", job.detector.label, work.extraction.task,

@@ -10,7 +10,8 @@ left to compute builds no network and touches no network connection.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from .. import weights as weights_api
 from ..components import Dataset, Task
@@ -135,7 +136,7 @@ def _check_choices(plan: RunPlan, registry: Registry) -> None:
 
 # -- the grid ------------------------------------------------------------------------------------
 
-def select_tasks(tasks: Sequence[Task], machines: Optional[Sequence[str]]) -> list[Task]:
+def select_tasks(tasks: Sequence[Task], machines: Sequence[str] | None) -> list[Task]:
     """The tasks of the chosen machine types (all without a choice)."""
     if not machines:
         return list(tasks)
@@ -159,8 +160,8 @@ class GridContext:
     registry_options: RegistryOptions = RegistryOptions()
     progress: bool = True
     #: the device an extractor is built on to learn its identity (a Dask coordinator: cpu)
-    identity_device: Optional[str] = None
-    build: Optional[Build] = None
+    identity_device: str | None = None
+    build: Build | None = None
 
 
 def plan_grid(plan: RunPlan, ctx: GridContext) -> Grid:

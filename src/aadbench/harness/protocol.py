@@ -1,8 +1,9 @@
 """The evaluation protocol: the paper's per-ID hold-out split, standardisation, pooling."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -88,7 +89,7 @@ def paper_split(task: Task, seed: int, config: ProtocolConfig) -> Split:
 class Standardizer:
     """Feature standardisation fitted on the training features (float64 statistics)."""
 
-    def fit(self, X: np.ndarray) -> "Standardizer":
+    def fit(self, X: np.ndarray) -> Standardizer:
         X64 = np.asarray(X, dtype=np.float64)
         self.mean_ = X64.mean(axis=0)
         std = X64.std(axis=0)
@@ -96,20 +97,25 @@ class Standardizer:
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        return ((np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_).astype(np.float32)
+        out: np.ndarray = ((np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_).astype(np.float32)
+        return out
 
 
 def stack(features: Sequence[np.ndarray], indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Concatenate the segment features of the given clips; also each row's clip position."""
     parts = [features[i] for i in indices]
     owner = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
-    return np.concatenate(parts).astype(np.float32, copy=False), owner
+    stacked: np.ndarray = np.concatenate(parts).astype(np.float32, copy=False)
+    return stacked, owner
 
 
 def pool(segment_scores: np.ndarray, owner: np.ndarray, n_clips: int, how: str = "mean") -> np.ndarray:
     """Clip score from its segment scores (the paper: the mean, eq. 1)."""
+    reduce = _POOLS[how]
     out = np.empty(n_clips, dtype=np.float64)
     for j in range(n_clips):
-        seg = segment_scores[owner == j]
-        out[j] = {"mean": np.mean, "median": np.median, "max": np.max}[how](seg)
+        out[j] = reduce(segment_scores[owner == j])
     return out
+
+
+_POOLS: dict[str, Callable[[np.ndarray], Any]] = {"mean": np.mean, "median": np.median, "max": np.max}

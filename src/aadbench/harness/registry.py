@@ -11,8 +11,9 @@ import importlib
 import importlib.metadata as md
 import logging
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import pluggy
 
@@ -68,7 +69,10 @@ def _names(text: str) -> frozenset[str]:
 def options_from_env(environ: Mapping[str, str] | None = None, *, strict: bool = False) -> RegistryOptions:
     """The options the ``AADBENCH_*`` variables ask for (read by the command line, once)."""
     env = os.environ if environ is None else environ
-    flag = lambda name: env.get(name, "") not in ("", "0")  # noqa: E731
+
+    def flag(name: str) -> bool:
+        return env.get(name, "") not in ("", "0")
+
     return RegistryOptions(entry_points=not flag(ENV_NO_ENTRY_POINTS), strict=strict or flag(ENV_STRICT),
                            disabled=_names(env.get(ENV_DISABLE, "")), only=_names(env.get(ENV_ONLY, "")))
 
@@ -171,7 +175,8 @@ def _collect(pm: pluggy.PluginManager, plugin: Any, info: PluginInfo) -> list[Co
             info.hooks.append(hook_name)
             for spec in impl.function() or []:
                 if not isinstance(spec, SPEC_TYPES[kind]):
-                    raise PluginError(f"{hook_name} of {info.name} returned {spec!r}, not a {SPEC_TYPES[kind].__name__}")
+                    wanted = SPEC_TYPES[kind].__name__
+                    raise PluginError(f"{hook_name} of {info.name} returned {spec!r}, not a {wanted}")
                 found.append(spec)
     return found
 

@@ -9,11 +9,11 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+import streamlit as st
 
-from aadbench.leaderboard import data, tables  # noqa: E402
+from aadbench.leaderboard import data, tables
 
 STYLES = {"best": "background-color: #1b5e20; color: #ffffff; font-weight: bold",
           "second": "background-color: #a5d6a7; color: #000000"}

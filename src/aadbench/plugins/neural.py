@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import time
 from abc import abstractmethod
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -155,7 +155,7 @@ class TorchDetector(Detector):
     def _prepare(self, net: torch.nn.Module, data: torch.Tensor) -> None:
         """Hook run after the network is on the device, before training."""
 
-    def fit(self, X: np.ndarray) -> "TorchDetector":
+    def fit(self, X: np.ndarray) -> TorchDetector:
         from ..devices import resolve_device
 
         X = as_float32(X, self.name, self.input_dim)

@@ -1,12 +1,14 @@
 """The conformance checks every component must pass."""
 from __future__ import annotations
 
-from typing import Any, Callable
+import json
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ..components import ANOMALOUS, NORMAL, UNKNOWN, Dataset, Detector, Extractor
-from ..specs import ComponentSpec
+from ..specs import ComponentSpec, ExtractorSpec, load_ref
 from .data import blobs, tiny_waves
 
 
@@ -44,6 +46,14 @@ def check_extractor(component: Any, params: dict[str, Any] | None = None, *, sec
                                err_msg="two instances with the same parameters must give the same features")
     identity = extractor.identity()
     assert isinstance(identity, dict), "identity() must return a dict"
+    json.dumps(identity, sort_keys=True)  # keys hang on it: it must be JSON data
+    if isinstance(component, ExtractorSpec) and component.identity is not None:
+        full = {**component.defaults, **(params or {}), **component.fixed}
+        static = load_ref(component.identity)(full, False)
+        built = {k: v for k, v in identity.items() if k != "device"}
+        assert static == built, (
+            f"the record's identity function must give what identity() of the built extractor gives (device aside):"
+            f"\n  identity function: {static}\n  built extractor:   {built}")
     return {"dim": dims.pop(), "segments": [f.shape[0] for f in feats]}
 
 
@@ -76,6 +86,12 @@ def check_detector(component: Any, params: dict[str, Any] | None = None, *, dim:
 def check_dataset(dataset: Dataset, *, max_clips: int = 3) -> dict[str, Any]:
     """Tasks, clip keys and labels, and that audio loads as finite mono float32."""
     assert isinstance(dataset, Dataset), f"{dataset!r} is not an aadbench.Dataset"
+    assert isinstance(dataset.sample_rate, int) and dataset.sample_rate > 0, "sample_rate must be a positive int"
+    assert dataset.channel is None or isinstance(dataset.channel, (int, str)), "channel must be an int, a str or None"
+    assert isinstance(dataset.describe(), str) and dataset.describe(), "describe() must name the dataset"
+    for what, value in (("config()", dataset.config()), ("audio_config()", dataset.audio_config())):
+        assert isinstance(value, dict), f"{what} must return a dict"
+        json.dumps(value, sort_keys=True)  # results and cache keys store it: it must be JSON data
     tasks = dataset.tasks()
     assert tasks, "a dataset must have at least one task"
     names = [t.name for t in tasks]
@@ -91,5 +107,16 @@ def check_dataset(dataset: Dataset, *, max_clips: int = 3) -> dict[str, Any]:
             assert isinstance(wave, np.ndarray) and wave.ndim == 1, f"load({clip.key}) must return a 1-D array"
             assert wave.dtype == np.float32 and wave.size > 0, f"load({clip.key}) must return non-empty float32"
             assert np.isfinite(wave).all(), f"load({clip.key}) returned non-finite samples"
+            fingerprint = dataset.fingerprint(clip)
+            assert isinstance(fingerprint, str) and fingerprint == dataset.fingerprint(clip), (
+                f"fingerprint({clip.key}) must be a string that stays the same while the audio does")
             loaded += 1
-    return {"tasks": len(tasks), "loaded": loaded}
+    stats = dataset.load_stats()
+    assert isinstance(stats, dict) and all(isinstance(k, str) and isinstance(v, int) for k, v in stats.items()), (
+        "load_stats() must return a dict of counts")
+    skipped = dataset.skipped_files()
+    assert all(isinstance(p, str) and isinstance(r, str) for p, r in skipped), (
+        "skipped_files() must return (path, reason) pairs")
+    notes = dataset.notes()
+    assert isinstance(notes, list) and all(isinstance(n, str) for n in notes), "notes() must return strings"
+    return {"tasks": len(tasks), "loaded": loaded, "load_stats": stats, "skipped": len(skipped)}

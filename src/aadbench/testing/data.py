@@ -5,6 +5,8 @@ from typing import Any
 
 import numpy as np
 
+from ..components import Dataset
+
 
 def tiny_waves(n: int = 2, seconds: float = 2.0, sample_rate: int = 16000, seed: int = 0) -> list[np.ndarray]:
     """``n`` short machine-like clips (a fan of the synthetic dataset), float32 mono."""
@@ -14,7 +16,7 @@ def tiny_waves(n: int = 2, seconds: float = 2.0, sample_rate: int = 16000, seed:
             for i in range(n)]
 
 
-def tiny_synthetic(**overrides: Any):
+def tiny_synthetic(**overrides: Any) -> Dataset:
     """A small synthetic dataset: one machine, one ID, 2 s clips, 6 normal and 3 anomalous."""
     from ..datasets.synthetic.dataset import SyntheticDataset
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ...components import NORMAL, UNKNOWN, Clip, Task
+from ...errors import DataError
 from ..files import FileDataset, as_list, audio_files
-from ...errors import DataError, DataPathError
-from .naming import GroundTruth, load_ground_truth, parse_name, read_attributes
+from .naming import GroundTruth, NameInfo, load_ground_truth, parse_name, read_attributes
 
 LAYOUT = """\
   <data_root>/<type>/train/..., <data_root>/<type>/test/...      (a dev_data or eval_data folder)
@@ -23,7 +24,7 @@ LAYOUT = """\
 SPLIT_DIRS = {"train": "train", "test": "test", "source_test": "test", "target_test": "test"}
 SUPPLEMENTAL = "supplemental"
 YEARS = ("2020", "2021", "2022", "2023", "2024", "2025", "2026")
-FAMILY = {"2020": "2020", "2021": "2021", **{y: "2022+" for y in YEARS[2:]}}
+FAMILY = {"2020": "2020", "2021": "2021", **dict.fromkeys(YEARS[2:], "2022+")}
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -86,7 +87,7 @@ class DcaseDataset(FileDataset):
         if unknown:
             raise self.layout_error(dirs[unknown[0]], "holds no file named like a DCASE clip "
                                                       "(normal_id_00_00000000.wav or section_00_..._0000.wav)")
-        seen = sorted(set(families.values()))
+        seen = sorted({f for f in families.values() if f is not None})
         if len(seen) > 1:
             listing = "; ".join(f"{t}: {f}" for t, f in sorted(families.items()))
             raise self.layout_error(self.root, f"mixes the layouts of several years ({listing}); point data_root "
@@ -123,7 +124,7 @@ class DcaseDataset(FileDataset):
                 self.ignored[machine] = len(audio_files(extra, recursive=True))
         return out
 
-    def _clips(self, machine: str, folder: Path):
+    def _clips(self, machine: str, folder: Path) -> Iterator[tuple[str, Clip]]:
         attributes: dict[str, dict[str, str]] = {}
         for csv_file in sorted(folder.glob("attributes_*.csv")):
             attributes.update(read_attributes(csv_file))
@@ -141,7 +142,7 @@ class DcaseDataset(FileDataset):
                 key = f.relative_to(folder).as_posix()
                 yield info.group, Clip(key, label, path=str(f), split=split, domain=domain, attributes=attrs)
 
-    def _label_domain(self, machine: str, f: Path, split: str, info) -> tuple[int, str]:
+    def _label_domain(self, machine: str, f: Path, split: str, info: NameInfo) -> tuple[int, str]:
         label, domain = info.label, info.domain
         if domain is None and f.parent.name in ("source_test", "target_test"):
             domain = f.parent.name.split("_")[0]

@@ -104,7 +104,7 @@ class GroundTruth:
         self.labels: dict[tuple[str | None, str], int | None] = {}
         self.domains: dict[tuple[str | None, str], str | None] = {}
 
-    def _put(self, table: dict, machine: str | None, name: str, value: Any) -> None:
+    def _put(self, table: dict[tuple[str | None, str], Any], machine: str | None, name: str, value: Any) -> None:
         """Rows that name their machine type only match that type; a name given twice with
         different values and no machine type is ambiguous and matches nothing."""
         key = (machine, name)

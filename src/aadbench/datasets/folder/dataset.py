@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from ...components import ANOMALOUS, NORMAL, UNKNOWN, Clip, Task
-from ..files import FileDataset, as_list, audio_files
 from ...errors import DataError, DataPathError
+from ..files import FileDataset, as_list, audio_files
 
 LAYOUT = """\
   <data_root>/train/**/*.wav              normal recordings of the machine (any nesting)
@@ -92,6 +92,7 @@ class FolderDataset(FileDataset):
 
     # -- manifest ----------------------------------------------------------------------------
     def _read_manifest(self) -> list[dict[str, str]]:
+        assert self.manifest is not None  # only called by _scan_manifest
         with open(self.manifest, newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
             columns = {(h or "").strip().lower() for h in reader.fieldnames or []}
@@ -131,6 +132,7 @@ class FolderDataset(FileDataset):
         if split not in (None, "train", "test"):
             raise DataError(f"{where}: split {row['split']!r} is not train or test (or empty)")
         path = Path(text).expanduser()
+        assert self.manifest is not None  # only called by _scan_manifest
         path = Path(os.path.abspath(path if path.is_absolute() else self.manifest.parent / path))
         attrs = {"machine_type": machine, "section": section}
         return Clip(text.replace("\\", "/"), MANIFEST_LABELS[label], str(path), split,

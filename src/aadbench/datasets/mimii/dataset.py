@@ -6,12 +6,13 @@ so the harness draws the same hold-out split for the same files.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ...components import ANOMALOUS, NORMAL, Clip, Task
+from ...errors import DataError
 from ..files import FileDataset, as_list, audio_files, normalise_id
-from ...errors import DataError, DataPathError
 
 LAYOUT = """\
   <data_root>/<type>/id_XX/normal/00000000.wav       MIMII zips unpacked side by side (fan/id_00/...)
@@ -35,7 +36,7 @@ def parse_snr(value: Any) -> int:
     return -int(match.group(2)) if match.group(1) else int(match.group(2))
 
 
-def _snr_of(match: re.Match) -> int:
+def _snr_of(match: re.Match[str]) -> int:
     return -int(match["db"]) if match["sign"] else int(match["db"])
 
 

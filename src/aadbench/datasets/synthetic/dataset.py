@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -81,6 +82,8 @@ class SyntheticDataset(Dataset):
         machine, mid = clip.attributes.get("machine_type"), clip.attributes.get("machine_id")
         if machine is None:
             raise ValueError(f"synthetic clip {clip.key!r} carries no machine_type attribute")
+        if mid is None:
+            raise ValueError(f"synthetic clip {clip.key!r} carries no machine_id attribute")
         return self.generate(machine, mid, clip)
 
     def fingerprint(self, clip: Clip) -> str:

@@ -15,7 +15,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, overload
 
 import numpy as np
 from scipy import fft as sfft
@@ -33,6 +35,9 @@ _ID_SALT = 0xAAD5EED  # keeps per-ID parameter streams apart from per-clip strea
 _ID_RE = re.compile(r"^id_(\d+)$")
 _TWO_PI = 2.0 * np.pi
 
+Params = dict[str, Any]  # parameters of one machine ID or recording site
+Spectrum = Callable[[np.ndarray], np.ndarray]  # amplitude as a function of frequency (Hz)
+
 
 @dataclass(frozen=True)
 class ClipInfo:
@@ -49,14 +54,14 @@ def _rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(x)))) + 1e-12
 
 
-def _noise(rng, n: int, sr: int, amp_fn) -> np.ndarray:
+def _noise(rng: np.random.Generator, n: int, sr: int, amp_fn: Spectrum) -> np.ndarray:
     """Unit-RMS Gaussian noise whose spectral amplitude follows ``amp_fn(f)``."""
     m = sfft.next_fast_len(max(n, 2), real=True)
     f = np.fft.rfftfreq(m, 1.0 / sr)
     spec = rng.standard_normal((f.size, 2), dtype=np.float32).view(np.complex64)[:, 0]
     spec *= amp_fn(f).astype(np.float32)
     spec[0] = 0.0
-    x = sfft.irfft(spec, m)[:n].astype(np.float64)
+    x: np.ndarray = sfft.irfft(spec, m)[:n].astype(np.float64)
     return x / _rms(x)
 
 
@@ -68,40 +73,43 @@ def _peaks(f: np.ndarray, res: np.ndarray) -> np.ndarray:
     return out
 
 
-def _band(lo: float, hi: float):
+def _band(lo: float, hi: float) -> Spectrum:
     """Amplitude shape of a smooth band-pass between lo and hi Hz."""
     centre, width = np.sqrt(lo * hi), np.log(hi / lo) / 2.0
     return lambda f: np.exp(-0.5 * (np.log(np.maximum(f, 1.0) / centre) / width) ** 2)
 
 
-def _logu(rng, lo: float, hi: float, size=None):
+def _logu(rng: np.random.Generator, lo: float, hi: float, size: int | None = None) -> np.ndarray | float:
     """Log-uniform draw(s) in [lo, hi]."""
     return np.exp(rng.uniform(np.log(lo), np.log(hi), size))
 
 
-def _random_res(rng, k: int, lo: float, hi: float) -> np.ndarray:
+def _random_res(rng: np.random.Generator, k: int, lo: float, hi: float) -> np.ndarray:
     fc = np.sort(_logu(rng, lo, hi, k))
     return np.column_stack([fc, fc * rng.uniform(0.05, 0.25, k), rng.uniform(1.0, 6.0, k)])
 
 
-def _random_modes(rng, k: int, lo: float, hi: float, tau_lo: float, tau_hi: float):
+def _random_modes(rng: np.random.Generator, k: int, lo: float, hi: float, tau_lo: float,
+                  tau_hi: float) -> np.ndarray:
     """Damped modes as rows (frequency Hz, decay time s, amplitude)."""
     f, tau = _logu(rng, lo, hi, k), rng.uniform(tau_lo, tau_hi, k)
     return np.column_stack([f, tau, rng.uniform(0.3, 1.0, k)])
 
 
-def _smooth(rng, n: int, sr: int, rate: float) -> np.ndarray:
+def _smooth(rng: np.random.Generator, n: int, sr: int, rate: float) -> np.ndarray:
     """Smooth random curve (unit variance knots, ``rate`` knots per second)."""
     k = int(n / sr * rate) + 2
     return np.interp(np.arange(n), np.linspace(0, n, k), rng.standard_normal(k))
 
 
-def _sin(cycles) -> np.ndarray:
+def _sin(cycles: np.ndarray | float) -> np.ndarray:
     """sin(2*pi*cycles) in fast float32 (callers keep ``cycles`` small)."""
-    return np.sin(np.float32(_TWO_PI) * np.asarray(cycles, dtype=np.float32))
+    out: np.ndarray = np.sin(np.float32(_TWO_PI) * np.asarray(cycles, dtype=np.float32))
+    return out
 
 
-def _tones(rng, cycles, ratios, amps, f_peak: float, sr: int) -> np.ndarray:
+def _tones(rng: np.random.Generator, cycles: np.ndarray, ratios: Sequence[float] | np.ndarray,
+           amps: Sequence[float] | np.ndarray, f_peak: float, sr: int) -> np.ndarray:
     """Sum of ``a * sin(2 pi r cycles)`` with random phases, skipping partials near Nyquist."""
     frac = (cycles - np.floor(cycles)).astype(np.float32)
     out = np.zeros(cycles.size, np.float32)
@@ -112,7 +120,8 @@ def _tones(rng, cycles, ratios, amps, f_peak: float, sr: int) -> np.ndarray:
     return out.astype(np.float64)
 
 
-def _click(modes: np.ndarray, sr: int, dur: float = 0.15, rng=None, v: float = 0.0, shift=0.0):
+def _click(modes: np.ndarray, sr: int, dur: float = 0.15, rng: np.random.Generator | None = None,
+           v: float = 0.0, shift: float = 0.0) -> np.ndarray:
     """Impulse response of damped modes (unit peak); per-clip jitter and frequency shift."""
     if rng is not None:  # mounting / temperature: mode frequencies and levels vary a little
         k = len(modes)
@@ -123,10 +132,12 @@ def _click(modes: np.ndarray, sr: int, dur: float = 0.15, rng=None, v: float = 0
     for f, tau, a in modes:
         if f < 0.45 * sr:
             out += a * np.exp(-t / tau) * np.sin(_TWO_PI * f * t)
-    return out / (np.max(np.abs(out)) + 1e-12)
+    unit_peak: np.ndarray = out / (np.max(np.abs(out)) + 1e-12)
+    return unit_peak
 
 
-def _add_events(buf: np.ndarray, template: np.ndarray, times, amps, sr: int) -> None:
+def _add_events(buf: np.ndarray, template: np.ndarray, times: Sequence[float] | np.ndarray,
+                amps: Sequence[float] | np.ndarray, sr: int) -> None:
     for t0, a in zip(times, amps):
         i = int(round(t0 * sr))
         lo, hi = max(i, 0), min(i + template.size, buf.size)
@@ -134,7 +145,8 @@ def _add_events(buf: np.ndarray, template: np.ndarray, times, amps, sr: int) -> 
             buf[lo:hi] += a * template[lo - i:hi - i]
 
 
-def _edit_events(rng, times, amps, dur: float, kind, sev: float, bounce: bool):
+def _edit_events(rng: np.random.Generator, times: np.ndarray, amps: np.ndarray, dur: float, kind: str | None,
+                 sev: float, bounce: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Drop ("missing_*") or add ("extra_*") events; returns times, amps, source of each event."""
     src, visible = np.arange(times.size), np.flatnonzero((times > 0) & (times < dur))
     k = min(visible.size, max(1, round(0.8 * sev * visible.size)))
@@ -152,20 +164,26 @@ def _edit_events(rng, times, amps, dur: float, kind, sev: float, bounce: bool):
     return times, amps, src
 
 
-def _sign(rng) -> float:
+def _sign(rng: np.random.Generator) -> float:
     return float(rng.choice([-1.0, 1.0]))
 
 
-def _db(x):
+@overload
+def _db(x: float) -> float: ...
+@overload
+def _db(x: np.ndarray) -> np.ndarray: ...
+def _db(x: np.ndarray | float) -> np.ndarray | float:
+    """Decibels to amplitude factor."""
     return 10.0 ** (np.asarray(x) / 20.0)
 
 
-def _modulate(rng, sig: np.ndarray, sr: int, depth: float) -> np.ndarray:
+def _modulate(rng: np.random.Generator, sig: np.ndarray, sr: int, depth: float) -> np.ndarray:
     t = np.arange(sig.size) / sr
     return sig * (1.0 + depth * _sin(rng.uniform(0.5, 4.0) * t + rng.uniform(0.0, 1.0)))
 
 
-def _rotation(rng, p: dict, n: int, sr: int, kind, sev: float):
+def _rotation(rng: np.random.Generator, p: Params, n: int, sr: int, kind: str | None,
+              sev: float) -> tuple[np.ndarray, np.ndarray]:
     """Shaft frequency (Hz) and accumulated revolutions, with jitter and speed anomalies."""
     v, t = p["var"], np.arange(n) / sr
     speed = 1.0 + 0.003 * v * rng.standard_normal()
@@ -178,13 +196,14 @@ def _rotation(rng, p: dict, n: int, sr: int, kind, sev: float):
 
 
 # ----------------------------------------------------------------------------- fan
-def _fan_id(rng) -> dict:
-    return dict(shaft=rng.uniform(14, 28), blades=int(rng.integers(5, 10)), shift=0.05,
-                amps=rng.uniform(0.3, 1.0, 6) / np.arange(1, 7), res=_random_res(rng, 4, 250, 5000),
-                corner=rng.uniform(150, 800), tone_db=rng.uniform(-6, 0))
+def _fan_id(rng: np.random.Generator) -> Params:
+    return {"shaft": rng.uniform(14, 28), "blades": int(rng.integers(5, 10)), "shift": 0.05,
+            "amps": rng.uniform(0.3, 1.0, 6) / np.arange(1, 7), "res": _random_res(rng, 4, 250, 5000),
+            "corner": rng.uniform(150, 800), "tone_db": rng.uniform(-6, 0)}
 
 
-def _fan(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
+def _fan(p: Params, rng: np.random.Generator, n: int, sr: int, kind: str | None,
+         sev: float) -> np.ndarray:
     v = p["var"]
     f0, cyc = _rotation(rng, p, n, sr, kind, sev)
     amps = p["amps"] * _db(v * rng.standard_normal(6))
@@ -200,7 +219,7 @@ def _fan(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
         res[rng.integers(len(res)), 0] *= 1.0 + _sign(rng) * 0.2 * sev
     corner = p["corner"]
     broad = _noise(rng, n, sr, lambda f: (1.0 + _peaks(f, res)) / (1.0 + f / corner))
-    sig = tone + broad
+    sig: np.ndarray = tone + broad
     if kind == "rubbing":
         rub = _noise(rng, n, sr, _band(2000, 6000)) * (0.5 + 0.5 * _sin(cyc - np.floor(cyc))) ** 4
         sig += rub / _rms(rub) * _db(-30 + 24 * sev) * _rms(sig)
@@ -210,15 +229,16 @@ def _fan(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- pump
-def _pump_id(rng) -> dict:
-    return dict(shaft=rng.uniform(24, 49), vanes=int(rng.integers(5, 8)), shift=0.1,
-                amps=rng.uniform(0.2, 1.0, 12) / np.sqrt(np.arange(1, 13)),
-                vane_amps=rng.uniform(0.2, 0.6, 3), res=_random_res(rng, 3, 80, 1500),
-                corner=rng.uniform(60, 250), pulse=rng.uniform(0.7, 3.0),
-                depth=rng.uniform(0.2, 0.5), tone_db=rng.uniform(-2, 4))
+def _pump_id(rng: np.random.Generator) -> Params:
+    return {"shaft": rng.uniform(24, 49), "vanes": int(rng.integers(5, 8)), "shift": 0.1,
+            "amps": rng.uniform(0.2, 1.0, 12) / np.sqrt(np.arange(1, 13)),
+            "vane_amps": rng.uniform(0.2, 0.6, 3), "res": _random_res(rng, 3, 80, 1500),
+            "corner": rng.uniform(60, 250), "pulse": rng.uniform(0.7, 3.0),
+            "depth": rng.uniform(0.2, 0.5), "tone_db": rng.uniform(-2, 4)}
 
 
-def _pump(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
+def _pump(p: Params, rng: np.random.Generator, n: int, sr: int, kind: str | None,
+          sev: float) -> np.ndarray:
     v, t = p["var"], np.arange(n) / sr
     f0, cyc = _rotation(rng, p, n, sr, kind, sev)
     amps = np.append(p["amps"], p["vane_amps"]) * _db(v * rng.standard_normal(15))
@@ -233,7 +253,7 @@ def _pump(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
     rate = p["pulse"] * (1.0 + 0.01 * v * rng.standard_normal())
     depth = p["depth"] * (1.0 + 0.05 * v * rng.standard_normal())
     fluid *= 1.0 + depth * _sin(rate * t + rng.uniform(0.0, 1.0))
-    sig = tone + fluid
+    sig: np.ndarray = tone + fluid
     if kind == "grinding":
         grit = _noise(rng, n, sr, _band(1500, 5000)) * np.abs(_smooth(rng, n, sr, 40.0)) ** 3
         sig += grit / _rms(grit) * _db(-36 + 32 * sev) * _rms(sig)
@@ -243,14 +263,15 @@ def _pump(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- slider
-def _slider_id(rng) -> dict:
-    return dict(period=rng.uniform(1.0, 2.0), travel=rng.uniform(0.55, 0.8),
-                motor=rng.uniform(250, 900), res=_random_res(rng, 3, 400, 4000),
-                modes=_random_modes(rng, 3, 600, 5000, 0.004, 0.03),
-                imp_db=rng.uniform(8, 14), asym=rng.uniform(0.5, 1.0))
+def _slider_id(rng: np.random.Generator) -> Params:
+    return {"period": rng.uniform(1.0, 2.0), "travel": rng.uniform(0.55, 0.8),
+            "motor": rng.uniform(250, 900), "res": _random_res(rng, 3, 400, 4000),
+            "modes": _random_modes(rng, 3, 600, 5000, 0.004, 0.03),
+            "imp_db": rng.uniform(8, 14), "asym": rng.uniform(0.5, 1.0)}
 
 
-def _slider_motion(rng, p: dict, n: int, sr: int, kind, sev: float):
+def _slider_motion(rng: np.random.Generator, p: Params, n: int, sr: int, kind: str | None,
+                   sev: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Movement envelope, speed curve, impact times and impact amplitudes of the half-strokes."""
     v, t = p["var"], np.arange(n) / sr
     half = 0.5 * p["period"] * (1.0 + 0.01 * v * rng.standard_normal())
@@ -270,7 +291,8 @@ def _slider_motion(rng, p: dict, n: int, sr: int, kind, sev: float):
     return env, spd, times, amps * (1.0 + 0.1 * v * rng.standard_normal(len(times)))
 
 
-def _slider(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
+def _slider(p: Params, rng: np.random.Generator, n: int, sr: int, kind: str | None,
+            sev: float) -> np.ndarray:
     env, spd, times, amps = _slider_motion(rng, p, n, sr, kind, sev)
     times, amps, _ = _edit_events(rng, times, amps, n / sr, kind, sev, bounce=False)
     shift = _sign(rng) * 0.06 * sev if kind == "resonance_change" else 0.0
@@ -281,7 +303,7 @@ def _slider(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
     move = _noise(rng, n, sr, lambda f: 0.2 + _peaks(f, res) / (1.0 + f / 2000.0))
     f_motor = p["motor"] * (1.0 + 0.003 * p["var"] * rng.standard_normal()) * spd
     motor = _tones(rng, np.cumsum(f_motor) / sr, [1, 2], [1.0, 0.3], f_motor.max(), sr)
-    sig = (move + 0.5 * motor) * env + impacts
+    sig: np.ndarray = (move + 0.5 * motor) * env + impacts
     if kind == "rubbing":
         rub = _noise(rng, n, sr, _band(2500, 7000)) * env
         sig += rub * _db(-28 + 22 * sev)
@@ -289,15 +311,16 @@ def _slider(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- valve
-def _valve_id(rng) -> dict:
+def _valve_id(rng: np.random.Generator) -> Params:
     k = int(rng.integers(2, 5))
     gaps = rng.uniform(0.5, 1.5, k)  # click offsets within the cycle, first one at 0
-    return dict(cycle=rng.uniform(0.8, 2.5), offs=(np.cumsum(gaps) - gaps[0]) / gaps.sum(),
-                amps=rng.uniform(0.4, 1.0, k), open=_random_modes(rng, 3, 1000, 6000, 0.002, 0.02),
-                close=_random_modes(rng, 3, 700, 5000, 0.003, 0.03), hiss_db=rng.uniform(-40, -30))
+    return {"cycle": rng.uniform(0.8, 2.5), "offs": (np.cumsum(gaps) - gaps[0]) / gaps.sum(),
+            "amps": rng.uniform(0.4, 1.0, k), "open": _random_modes(rng, 3, 1000, 6000, 0.002, 0.02),
+            "close": _random_modes(rng, 3, 700, 5000, 0.003, 0.03), "hiss_db": rng.uniform(-40, -30)}
 
 
-def _valve_events(rng, p: dict, dur: float, kind, sev: float):
+def _valve_events(rng: np.random.Generator, p: Params, dur: float, kind: str | None,
+                  sev: float) -> tuple[np.ndarray, np.ndarray]:
     v, cycle = p["var"], p["cycle"] * (1.0 + 0.005 * p["var"] * rng.standard_normal())
     count = int(dur / cycle) + 2
     spread = 0.25 * sev if kind == "speed_modulation" else 0.005 * v
@@ -309,7 +332,8 @@ def _valve_events(rng, p: dict, dur: float, kind, sev: float):
     return times, amps * (1.0 + 0.1 * v * rng.standard_normal(times.size))
 
 
-def _valve(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
+def _valve(p: Params, rng: np.random.Generator, n: int, sr: int, kind: str | None,
+           sev: float) -> np.ndarray:
     t = np.arange(n) / sr
     times, amps = _valve_events(rng, p, n / sr, kind, sev)
     gate = (np.searchsorted(np.sort(times), t) % 2).astype(float)  # open after events 1, 3, 5..
@@ -323,19 +347,20 @@ def _valve(p: dict, rng, n: int, sr: int, kind, sev: float) -> np.ndarray:
     if kind == "leak":
         gate = np.maximum(gate, 0.3 * sev)
     hiss = _noise(rng, n, sr, _band(1000, 6000)) * gate
-    return sig + hiss * _db(p["hiss_db"])
+    out: np.ndarray = sig + hiss * _db(p["hiss_db"])
+    return out
 
 
 # ----------------------------------------------------------------------------- background
-def _site_id(rng) -> dict:
+def _site_id(rng: np.random.Generator) -> Params:
     """Per-ID site: background colour, hum, clatter rate, clip-to-clip variability of the
     machine (erratic machines hide subtle faults) and salience of faults at the microphone."""
-    return dict(expo=rng.uniform(0.9, 1.9), line=float(rng.choice([50.0, 60.0])),
-                hum=rng.uniform(0.0, 0.3, 4) / np.arange(1, 5), clatter=rng.uniform(0.1, 0.5),
-                salience=float(_logu(rng, 0.6, 1.6)), var=float(_logu(rng, 0.3, 3.0)))
+    return {"expo": rng.uniform(0.9, 1.9), "line": float(rng.choice([50.0, 60.0])),
+            "hum": rng.uniform(0.0, 0.3, 4) / np.arange(1, 5), "clatter": rng.uniform(0.1, 0.5),
+            "salience": float(_logu(rng, 0.6, 1.6)), "var": float(_logu(rng, 0.3, 3.0))}
 
 
-def _background(site: dict, rng, n: int, sr: int) -> np.ndarray:
+def _background(site: Params, rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
     """Factory noise: pink/brown-ish noise, mains hum and occasional clatter."""
     expo = site["expo"] + 0.05 * rng.standard_normal()
     x = _noise(rng, n, sr, lambda f: np.maximum(f, 15.0) ** (-expo / 2.0))
@@ -360,7 +385,7 @@ def _id_number(machine_id: str) -> int:
     return int(match.group(1))
 
 
-def _check_args(machine_type, label, duration, sample_rate) -> int:
+def _check_args(machine_type: str, label: int, duration: float, sample_rate: int) -> int:
     if machine_type not in MACHINE_TYPES:
         valid = ", ".join(MACHINE_TYPES)
         raise ValueError(f"unknown machine_type {machine_type!r}; valid: {valid}")
@@ -374,7 +399,7 @@ def _check_args(machine_type, label, duration, sample_rate) -> int:
     return n
 
 
-def _machine(type_index: int, id_num: int) -> tuple[dict, dict]:
+def _machine(type_index: int, id_num: int) -> tuple[Params, Params]:
     """Fixed parameters of one machine ID and of its recording site (independent of seed)."""
     streams = np.random.SeedSequence([_ID_SALT, type_index, id_num]).spawn(2)
     params = _ID_PARAMS[MACHINE_TYPES[type_index]](np.random.default_rng(streams[0]))

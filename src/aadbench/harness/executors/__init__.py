@@ -5,7 +5,8 @@ outcome (or failure) back to the coordinator's sink, which alone writes the resu
 """
 from __future__ import annotations
 
-from typing import Optional, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 from ...errors import ConfigError
 from ..grid import DetectorJob, DetectorOutcome, ExtractionStats, TaskWork
@@ -21,7 +22,7 @@ class Sink(Protocol):
     def ok(self, work: TaskWork, job: DetectorJob, outcome: DetectorOutcome) -> None: ...
 
     def failed(self, work: TaskWork, job: DetectorJob, exc: BaseException,
-               stats: Optional[ExtractionStats]) -> None: ...
+               stats: ExtractionStats | None) -> None: ...
 
 
 class Executor(Protocol):
@@ -30,8 +31,8 @@ class Executor(Protocol):
     def run(self, works: Sequence[TaskWork], protocol: ProtocolConfig, sink: Sink, *, fail_fast: bool) -> None: ...
 
 
-def make_executor(name: str = "local", *, components: Optional[Components] = None, progress: bool = True,
-                  address: Optional[str] = None, n_workers: int = 2, gpu_workers: bool = False) -> Executor:
+def make_executor(name: str = "local", *, components: Components | None = None, progress: bool = True,
+                  address: str | None = None, n_workers: int = 2, gpu_workers: bool = False) -> Executor:
     if name == "local":
         from .local import LocalExecutor
 

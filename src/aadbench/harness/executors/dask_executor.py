@@ -18,18 +18,22 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from typing import Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from ...errors import ExecutorError
 from ..detection import describe_error
+from ..grid import DetectorJob, TaskWork
 from ..protocol import ProtocolConfig
-from ..grid import TaskWork
 from .work import run_detector, run_extraction
+
+if TYPE_CHECKING:
+    from . import Sink
 
 log = logging.getLogger(__name__)
 
 
-def _import_distributed():
+def _import_distributed() -> Any:
     try:
         import distributed
     except ImportError:
@@ -48,7 +52,7 @@ class DaskExecutor:
         self.progress = progress
         _import_distributed()
 
-    def _client(self):
+    def _client(self) -> tuple[Any, Any]:
         distributed = _import_distributed()
         if self.address and self.address.endswith(".json") and os.path.isfile(self.address):
             return distributed.Client(scheduler_file=self.address), None
@@ -60,7 +64,7 @@ class DaskExecutor:
         log.info("dask: started a local cluster of %d workers, dashboard %s", self.n_workers, cluster.dashboard_link)
         return distributed.Client(cluster), cluster
 
-    def run(self, works: Sequence[TaskWork], protocol: ProtocolConfig, sink, *, fail_fast: bool) -> None:
+    def run(self, works: Sequence[TaskWork], protocol: ProtocolConfig, sink: Sink, *, fail_fast: bool) -> None:
         if not any(w.detectors for w in works):
             return
         distributed = _import_distributed()
@@ -74,7 +78,7 @@ class DaskExecutor:
             if cluster is not None:
                 cluster.close()
 
-    def _check_workers(self, client) -> None:
+    def _check_workers(self, client: Any) -> None:
         workers = client.scheduler_info()["workers"]
         gpus = [w for w in workers.values() if (w.get("resources") or {}).get("GPU", 0) >= 1]
         log.info("dask: scheduler %s, %d workers (%d with GPU=1)", client.scheduler.address, len(workers), len(gpus))
@@ -83,10 +87,11 @@ class DaskExecutor:
                              f"{client.scheduler.address} has the resource GPU=1: start them with "
                              "`dask worker ADDRESS --resources GPU=1`, or run with --device cpu")
 
-    def _submit(self, client, works: Sequence[TaskWork], protocol: ProtocolConfig) -> dict:
+    def _submit(self, client: Any, works: Sequence[TaskWork], protocol: ProtocolConfig
+                ) -> dict[Any, tuple[TaskWork, DetectorJob]]:
         run = uuid.uuid4().hex[:8]
         resources = {"GPU": 1} if self.gpu_workers else None
-        futures = {}
+        futures: dict[Any, tuple[TaskWork, DetectorJob]] = {}
         for i, work in enumerate(works):
             if not work.detectors:
                 continue
@@ -99,7 +104,8 @@ class DaskExecutor:
                 futures[future] = (work, job)
         return futures
 
-    def _collect(self, client, distributed, futures: dict, sink, fail_fast: bool) -> None:
+    def _collect(self, client: Any, distributed: Any, futures: dict[Any, tuple[TaskWork, DetectorJob]],
+                 sink: Sink, fail_fast: bool) -> None:
         from ...progress import bar
 
         with bar(total=len(futures), desc="jobs", unit="job", enabled=self.progress) as pbar:
@@ -119,7 +125,7 @@ class DaskExecutor:
                 pbar.update(1)
 
 
-def _exception(future) -> BaseException:
+def _exception(future: Any) -> BaseException:
     try:
         return future.exception() or RuntimeError(f"dask job {future.key} {future.status}")
     except BaseException as exc:  # a cancelled future raises its CancelledError

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..detection import Prepared, describe_error
 from ..grid import DetectorJob, TaskWork

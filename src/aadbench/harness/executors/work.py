@@ -7,7 +7,8 @@ from the registry. Only the coordinator writes results.
 from __future__ import annotations
 
 import threading
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from ...components import Dataset, Extractor
 from ...errors import IdentityMismatchError, TaskError
@@ -23,7 +24,7 @@ from ..registry import Registry, RegistryOptions, get_registry
 class Components:
     """Datasets, extractors and caches built once per process (or per local run) and reused."""
 
-    def __init__(self, registry: Optional[Registry] = None) -> None:
+    def __init__(self, registry: Registry | None = None) -> None:
         self._registry = registry
         self._built: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -66,7 +67,7 @@ def _memo_key(kind: str, name: str, params: Mapping[str, Any]) -> str:
 
 
 #: the components of a worker process (Dask workers reuse their models between jobs)
-_PROCESS_COMPONENTS: Optional[Components] = None
+_PROCESS_COMPONENTS: Components | None = None
 
 
 def process_components() -> Components:
@@ -76,7 +77,7 @@ def process_components() -> Components:
     return _PROCESS_COMPONENTS
 
 
-def run_extraction(job: ExtractionJob, components: Optional[Components] = None, *,
+def run_extraction(job: ExtractionJob, components: Components | None = None, *,
                    progress: bool = False) -> Extraction:
     """Build the dataset and extractor named in ``job`` and extract its task (cache first)."""
     comp = components or process_components()
@@ -113,7 +114,7 @@ def prepare_split(extraction: Extraction, seed: int, protocol: ProtocolConfig) -
 
 
 def run_detector(extraction: Extraction, job: DetectorJob, protocol: ProtocolConfig,
-                 components: Optional[Components] = None, prepared: Optional[Prepared] = None) -> DetectorOutcome:
+                 components: Components | None = None, prepared: Prepared | None = None) -> DetectorOutcome:
     """Fit the detector on the seed's training features, score its test clips."""
     comp = components or process_components()
     registry = comp.registry_for(extraction.job.registry)

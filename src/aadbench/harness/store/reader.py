@@ -9,9 +9,10 @@ in well under a second.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any
 
 from ...errors import StoreNotFoundError
 from .schema import JSON_COLUMNS, RESULT_COLUMNS, RUN_COLUMNS
@@ -52,7 +53,7 @@ class ResultsReader:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> "ResultsReader":
+    def __enter__(self) -> ResultsReader:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -85,14 +86,14 @@ class ResultsReader:
     def _columns(self, table: str) -> list[str]:
         return [r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")]
 
-    def signature(self) -> tuple[Optional[tuple[int, int]], ...]:
+    def signature(self) -> tuple[tuple[int, int] | None, ...]:
         """Changes whenever the database or its WAL file changes: a cache key for readers."""
         return signature(self.path)
 
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM results").fetchone()[0])
 
-    def results(self, columns: Sequence[str] = RESULT_COLUMNS, keys: Optional[Sequence[str]] = None
+    def results(self, columns: Sequence[str] = RESULT_COLUMNS, keys: Sequence[str] | None = None
                 ) -> list[tuple[Any, ...]]:
         """Result rows as tuples of ``columns`` (every job, or those of ``keys``)."""
         select = "SELECT " + ", ".join(_expression(c) for c in columns) + " FROM results"
@@ -101,7 +102,7 @@ class ResultsReader:
         return [row for chunk, marks in _chunks(keys)
                 for row in self.conn.execute(f"{select} WHERE job_key IN ({marks})", chunk).fetchall()]
 
-    def result_dicts(self, keys: Optional[Sequence[str]] = None) -> list[dict[str, Any]]:
+    def result_dicts(self, keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
         return [dict(zip(RESULT_COLUMNS, row)) for row in self.results(RESULT_COLUMNS, keys)]
 
     def runs(self) -> list[dict[str, Any]]:
@@ -134,7 +135,7 @@ def _chunks(keys: Sequence[str]) -> Iterator[tuple[list[str], str]]:
         yield chunk, ",".join("?" * len(chunk))
 
 
-def signature(path: str | Path) -> tuple[Optional[tuple[int, int]], ...]:
+def signature(path: str | Path) -> tuple[tuple[int, int] | None, ...]:
     """(mtime, size) of the database and its WAL file; changes whenever either changes."""
     sig = []
     for p in (Path(path), Path(f"{path}-wal")):

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional, Sequence
+from typing import Any
 
 from ...errors import DataPathError, StoreError
 from ..grid import ClipScore, ResultRow
@@ -67,7 +68,7 @@ class ResultStore:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> "ResultStore":
+    def __enter__(self) -> ResultStore:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -86,7 +87,7 @@ class ResultStore:
                       (run_id, now(), "running", command, canonical_json(config), canonical_json(versions), host,
                        device, n_jobs, 0, n_stored, 0))
 
-    def finish_run(self, run_id: str, status: str, counts: Optional[RunCounts] = None) -> None:
+    def finish_run(self, run_id: str, status: str, counts: RunCounts | None = None) -> None:
         with self._tx() as c:
             c.execute("UPDATE runs SET finished_at=?, status=? WHERE run_id=?", (now(), status, run_id))
             if counts is not None:
@@ -119,7 +120,7 @@ class ResultStore:
             c.executemany("INSERT INTO clip_scores(job_key, clip, label, domain, score) VALUES (?,?,?,?,?)",
                           [(row.job_key, s.clip, s.label, s.domain, s.score) for s in clip_scores])
 
-    def results(self, keys: Optional[Sequence[str]] = None) -> list[dict[str, Any]]:
+    def results(self, keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Result rows as dicts (the writer's view; readers use :class:`ResultsReader`)."""
         if keys is None:
             return [dict(r) for r in self.conn.execute("SELECT * FROM results").fetchall()]

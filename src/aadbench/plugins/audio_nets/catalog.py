@@ -4,16 +4,31 @@ Adding a network is adding a row to :data:`NETS` (and its module under this pack
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Literal, TypedDict
 
 from ...weights import WeightsFile
 
+
+class MelSettings(TypedDict):
+    """The arguments of :class:`~aadbench.plugins.audio_nets.frontend.LogMel`."""
+
+    sample_rate: int
+    n_fft: int
+    hop_length: int
+    n_mels: int
+    fmin: float
+    fmax: float | None
+    htk: bool
+    norm: Literal["slaney"] | None
+
+
 #: PANNs' torchlibrosa log-mel: librosa's (Slaney) mel filters
-PANNS_FRONTEND = {"sample_rate": 16000, "n_fft": 512, "hop_length": 160, "n_mels": 64, "fmin": 50.0,
+PANNS_FRONTEND: MelSettings = {"sample_rate": 16000, "n_fft": 512, "hop_length": 160, "n_mels": 64, "fmin": 50.0,
                   "fmax": 8000.0, "htk": False, "norm": "slaney"}
 #: torchaudio's MelSpectrogram as Won et al. trained Musicnn: HTK mel scale, no normalisation
-MUSICNN_FRONTEND = {"sample_rate": 16000, "n_fft": 512, "hop_length": 256, "n_mels": 96, "fmin": 0.0,
+MUSICNN_FRONTEND: MelSettings = {"sample_rate": 16000, "n_fft": 512, "hop_length": 256, "n_mels": 96, "fmin": 0.0,
                     "fmax": 8000.0, "htk": True, "norm": None}
 
 #: PANNs CNN14 trained on AudioSet at 16 kHz (Kong et al. 2020, Zenodo record 3987831).

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import contextlib
 import pickle
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import torch
 
@@ -27,7 +28,7 @@ def _numpy_globals() -> list[Any]:
     return items
 
 
-def _allow_numpy() -> contextlib.AbstractContextManager:
+def _allow_numpy() -> contextlib.AbstractContextManager[Any]:
     allow = getattr(torch.serialization, "safe_globals", None)  # torch >= 2.5
     return allow(_numpy_globals()) if allow is not None else contextlib.nullcontext()
 

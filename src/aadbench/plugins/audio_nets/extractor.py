@@ -1,7 +1,8 @@
 """Embeddings of audio networks on 2 s windows every 1 s, so their segment scores pool like patches."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -14,6 +15,7 @@ from ...errors import ConfigError
 from ...specs import load_ref
 from .catalog import NETS, AudioNet
 from .checkpoint import load_into, read_checkpoint
+from .frontend import LogMel
 from .windows import frame, to_samples
 
 
@@ -69,11 +71,12 @@ class AudioNetExtractor(Extractor):
         self.net = net.to(self.device)
 
     def identity(self) -> dict[str, Any]:
+        frontend = cast(LogMel, self.net.frontend)  # every network of NETS computes its log-mel with LogMel
         return {
             "arch": self.arch, "dim": self.spec.dim, "weights": self.weights,
             "weights_label": weights_api.label(self.weights), "window_s": self.window_s, "hop_s": self.hop_s,
             "sample_rate": self.sample_rate, "net_sample_rate": self.net_rate,
-            "frontend": self.net.frontend.config(), "device": device_label(self.device),
+            "frontend": frontend.config(), "device": device_label(self.device),
         }
 
     def windows(self, wave: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Log-mel spectrograms in torch, as the audio networks were trained on them."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -16,8 +16,12 @@ class LogMel(torch.nn.Module):
     torchaudio's ``MelSpectrogram``. The buffers are not part of the state dict.
     """
 
+    window: torch.Tensor
+    mel_fb: torch.Tensor
+
     def __init__(self, sample_rate: int, n_fft: int, hop_length: int, n_mels: int, fmin: float = 0.0,
-                 fmax: float | None = None, htk: bool = False, norm: str | None = "slaney") -> None:
+                 fmax: float | None = None, htk: bool = False,
+                 norm: Literal["slaney"] | float | None = "slaney") -> None:
         super().__init__()
         import librosa
 

@@ -1,7 +1,8 @@
 """An audio network extractor's identity from its parameters (no torch import, no network built)."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ... import weights as weights_api
 from ...errors import ConfigError

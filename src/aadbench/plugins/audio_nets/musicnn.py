@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .catalog import MUSICNN_FRONTEND as FRONTEND, NETS
+from .catalog import MUSICNN_FRONTEND as FRONTEND
+from .catalog import NETS
 from .frontend import LogMel
 
 #: checkpoint keys of torchaudio's MelSpectrogram, computed here instead (``spec_bn`` is kept)

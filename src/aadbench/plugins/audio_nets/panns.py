@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .catalog import NETS, PANNS_FRONTEND as FRONTEND
+from .catalog import NETS
+from .catalog import PANNS_FRONTEND as FRONTEND
 from .frontend import LogMel
 
 #: checkpoint keys of the torchlibrosa frontend, computed here instead
@@ -21,13 +22,13 @@ EMBEDDING_DIM = NETS["panns-cnn14"].dim
 CLASSES = 527  # AudioSet
 
 
-def _init_layer(layer: nn.Module) -> None:
+def _init_layer(layer: nn.Conv2d | nn.Linear) -> None:
     nn.init.xavier_uniform_(layer.weight)
-    if getattr(layer, "bias", None) is not None:
+    if layer.bias is not None:
         nn.init.zeros_(layer.bias)
 
 
-def _init_bn(bn: nn.Module) -> None:
+def _init_bn(bn: nn.BatchNorm2d) -> None:
     nn.init.ones_(bn.weight)
     nn.init.zeros_(bn.bias)
 
@@ -55,6 +56,14 @@ class ConvBlock(nn.Module):
 class Cnn14(nn.Module):
     """CNN14: log-mel (64 bands) -> batch norm per band -> six conv blocks (64 ... 2048
     channels) -> mean over frequency, max + mean over time -> ``fc1``."""
+
+    # set with setattr in __init__, under the checkpoint's names
+    conv_block1: ConvBlock
+    conv_block2: ConvBlock
+    conv_block3: ConvBlock
+    conv_block4: ConvBlock
+    conv_block5: ConvBlock
+    conv_block6: ConvBlock
 
     def __init__(self, classes: int = CLASSES) -> None:
         super().__init__()

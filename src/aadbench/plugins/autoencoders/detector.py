@@ -6,7 +6,7 @@ patches, is the harness's job).
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -27,7 +27,7 @@ class ConvAutoencoder(TorchDetector):
                  device: str = "auto", progress: bool = True) -> None:
         self._init_training(epochs, lr, batch_size, random_state, device, progress)
 
-    def fit(self, X: np.ndarray) -> "ConvAutoencoder":
+    def fit(self, X: np.ndarray) -> ConvAutoencoder:
         shape = np.shape(X)
         if len(shape) == 2 and shape[1] != PATCH_DIM:
             raise ValueError(f"{self.name} needs the {PATCH_DIM}-d rows of the mel-patches extractor "

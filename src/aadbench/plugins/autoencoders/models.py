@@ -15,7 +15,7 @@ Outputs are linear: the patches reach the detector standardised, not in [0, 1].
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn

@@ -27,7 +27,7 @@ class KDE(Detector):
             raise ValueError(f"kde bandwidth must be positive, not {bandwidth!r}")
         self.bandwidth, self.backend, self.device, self.chunk_size = float(bandwidth), backend, device, int(chunk_size)
 
-    def fit(self, X: np.ndarray) -> "KDE":
+    def fit(self, X: np.ndarray) -> KDE:
         X = as_float64(X, "KDE")
         if self.backend == "sklearn":
             from sklearn.neighbors import KernelDensity
@@ -39,7 +39,8 @@ class KDE(Detector):
     def log_density(self, X: np.ndarray) -> np.ndarray:
         X = as_float64(X, "KDE")
         if self.backend == "sklearn":
-            return self.model_.score_samples(X)
+            log_density: np.ndarray = self.model_.score_samples(X)
+            return log_density
         import torch
 
         from ...devices import resolve_device

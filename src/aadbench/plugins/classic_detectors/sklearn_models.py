@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from typing import Any
 
 import numpy as np
 
@@ -29,10 +30,10 @@ class _Mixture(Detector):
     cli_name = "gmm"
 
     @abstractmethod
-    def _model(self):
+    def _model(self) -> Any:
         """The unfitted scikit-learn estimator."""
 
-    def fit(self, X: np.ndarray) -> "_Mixture":
+    def fit(self, X: np.ndarray) -> _Mixture:
         X = as_float64(X, type(self).__name__)
         if X.shape[0] < self.n_components:
             raise ValueError(
@@ -43,13 +44,14 @@ class _Mixture(Detector):
         return self
 
     def score(self, X: np.ndarray) -> np.ndarray:
-        return -self.model_.score_samples(as_float64(X, type(self).__name__))
+        scores: np.ndarray = -self.model_.score_samples(as_float64(X, type(self).__name__))
+        return scores
 
 
 class GMM(_Mixture):
     cli_name = "gmm"
 
-    def _model(self):
+    def _model(self) -> Any:
         from sklearn.mixture import GaussianMixture
 
         return GaussianMixture(n_components=self.n_components, covariance_type=self.covariance_type,
@@ -60,7 +62,7 @@ class GMM(_Mixture):
 class BayesianGMM(_Mixture):
     cli_name = "bgmm"
 
-    def _model(self):
+    def _model(self) -> Any:
         from sklearn.mixture import BayesianGaussianMixture
 
         return BayesianGaussianMixture(n_components=self.n_components, covariance_type=self.covariance_type,
@@ -72,7 +74,7 @@ class IForest(Detector):
     def __init__(self, n_estimators: int = 128, random_state: int = 0) -> None:
         self.n_estimators, self.random_state = n_estimators, random_state
 
-    def fit(self, X: np.ndarray) -> "IForest":
+    def fit(self, X: np.ndarray) -> IForest:
         from sklearn.ensemble import IsolationForest
 
         self.model_ = IsolationForest(n_estimators=self.n_estimators, random_state=self.random_state)
@@ -80,18 +82,20 @@ class IForest(Detector):
         return self
 
     def score(self, X: np.ndarray) -> np.ndarray:
-        return -self.model_.score_samples(as_float64(X, "IForest"))
+        scores: np.ndarray = -self.model_.score_samples(as_float64(X, "IForest"))
+        return scores
 
 
 class OCSVM(Detector):
     def __init__(self, nu: float = 1e-4, kernel: str = "rbf", gamma: str | float = "scale") -> None:
         self.nu, self.kernel, self.gamma = nu, kernel, gamma
 
-    def fit(self, X: np.ndarray) -> "OCSVM":
+    def fit(self, X: np.ndarray) -> OCSVM:
         from sklearn.svm import OneClassSVM
 
         self.model_ = OneClassSVM(nu=self.nu, kernel=self.kernel, gamma=self.gamma).fit(as_float64(X, "OCSVM"))
         return self
 
     def score(self, X: np.ndarray) -> np.ndarray:
-        return -self.model_.decision_function(as_float64(X, "OCSVM"))
+        scores: np.ndarray = -self.model_.decision_function(as_float64(X, "OCSVM"))
+        return scores

@@ -17,7 +17,7 @@ class KNN(Detector):
             raise ValueError(f"knn: k and chunk_size must be at least 1 (got k={k!r}, chunk_size={chunk_size!r})")
         self.k, self.device, self.chunk_size = int(k), device, int(chunk_size)
 
-    def fit(self, X: np.ndarray) -> "KNN":
+    def fit(self, X: np.ndarray) -> KNN:
         X = as_float64(X, "knn")
         if X.shape[0] < self.k:
             raise ValueError(f"knn: {X.shape[0]} training features for k={self.k}; lower k "
@@ -46,4 +46,5 @@ class KNN(Detector):
         return np.concatenate(out)
 
     def score(self, X: np.ndarray) -> np.ndarray:
-        return self.distances(X).mean(axis=1)
+        scores: np.ndarray = self.distances(X).mean(axis=1)
+        return scores

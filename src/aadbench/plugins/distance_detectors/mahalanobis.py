@@ -7,6 +7,8 @@ badly conditioned; shrinkage towards a scaled identity fixes that. ``shrinkage``
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ...components import Detector
@@ -31,7 +33,7 @@ class Mahalanobis(Detector):
     def __init__(self, shrinkage: str | float = "ledoit-wolf") -> None:
         self.shrinkage = _shrinkage(shrinkage)
 
-    def _estimator(self):
+    def _estimator(self) -> Any:
         from sklearn.covariance import OAS, LedoitWolf, ShrunkCovariance
 
         if self.shrinkage == "ledoit-wolf":
@@ -40,7 +42,7 @@ class Mahalanobis(Detector):
             return OAS()
         return ShrunkCovariance(shrinkage=self.shrinkage)
 
-    def fit(self, X: np.ndarray) -> "Mahalanobis":
+    def fit(self, X: np.ndarray) -> Mahalanobis:
         X = as_float64(X, "mahalanobis")
         model = self._estimator().fit(X)
         self.location_, self.covariance_ = model.location_, model.covariance_
@@ -50,4 +52,5 @@ class Mahalanobis(Detector):
 
     def score(self, X: np.ndarray) -> np.ndarray:
         centred = as_float64(X, "mahalanobis") - self.location_
-        return np.einsum("ij,jk,ik->i", centred, self.precision_, centred, optimize=True)
+        distances: np.ndarray = np.einsum("ij,jk,ik->i", centred, self.precision_, centred, optimize=True)
+        return distances

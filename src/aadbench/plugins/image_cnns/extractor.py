@@ -1,7 +1,8 @@
 """ImageNet CNN features of mel-spectrogram images, with the paper's layers."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch

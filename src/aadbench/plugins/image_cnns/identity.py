@@ -5,7 +5,8 @@ conformance tests check that for every row of the catalogue.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ... import weights as weights_api
 from ...frontend import FrontendConfig

@@ -6,7 +6,8 @@ or network: the detector sees the dB values (standardised by the harness).
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -15,7 +16,6 @@ from ...components import Extractor
 from ...devices import device_label, resolve_device
 from ...frontend import FrontendConfig
 from ...frontend.mel import MelFrontend
-
 from .identity import frontend_identity
 
 

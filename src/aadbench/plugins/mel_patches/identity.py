@@ -1,7 +1,8 @@
 """The mel-patches extractor's identity, without torch."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ...frontend import FrontendConfig
 

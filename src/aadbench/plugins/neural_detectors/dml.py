@@ -10,7 +10,7 @@ fixed c, unbounded activations (leaky ReLU), and c's coordinates kept away from 
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn

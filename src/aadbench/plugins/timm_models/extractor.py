@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
 
-from ...components import Extractor
-from ...errors import ConfigError
 from ... import weights as weights_mod
+from ...components import Extractor
 from ...devices import device_label, resolve_device, resolve_dtype
+from ...errors import ConfigError
 from ...frontend import IMAGENET_MEAN, IMAGENET_STD, FrontendConfig
 from ...frontend.mel import MelFrontend
 from ..image_cnns.layers import LayerTap, check_layer, output_dim

@@ -2,7 +2,8 @@
 forward pass on torch's meta device for its width (no weights are allocated or loaded)."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ... import weights as weights_api
 from ...frontend import IMAGENET_MEAN, IMAGENET_STD, FrontendConfig

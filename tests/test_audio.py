@@ -5,9 +5,17 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from aadbench.audio import (AudioError, ChannelError, EmptyAudioError, LfsPointerError,
-                                    NonFiniteAudioError, NotAudioError, TruncatedAudioError, probe_audio,
-                                    read_audio)
+from aadbench.audio import (
+    AudioError,
+    ChannelError,
+    EmptyAudioError,
+    LfsPointerError,
+    NonFiniteAudioError,
+    NotAudioError,
+    TruncatedAudioError,
+    probe_audio,
+    read_audio,
+)
 
 
 def noise(frames, channels=1, seed=0):

@@ -41,7 +41,7 @@ def served(tmp_path, monkeypatch):
         src.write_bytes(data)
         files[name] = w.WeightsFile(src.as_uri(), name, hashlib.sha256(data).hexdigest(), len(data),
                                     licence="CC BY-NC-SA 3.0" if nc else "CC BY 4.0", non_commercial=nc)
-    spec = lambda name, domain, files=(), defaults=None: SimpleNamespace(  # noqa: E731
+    spec = lambda name, domain, files=(), defaults=None: SimpleNamespace(
         name=name, domain=domain, licence="", non_commercial=False, weights=files,
         defaults=defaults if defaults is not None else {"weights": "auto"})
     specs = [spec("env-net", "environmental", (files["envnet.pth"],)),

@@ -55,7 +55,8 @@ def test_a_failing_job_is_stored_and_the_grid_goes_on(tmp_path, capsys):
 
 @pytest.mark.parametrize("args,message", [
     (["--plugins", "resnet34,gmn"], "did you mean 'gmm'"),
-    (["--plugins", "resnet34,gmm", "--set", "gmm.n_comp=3"], "'gmm' has no parameter 'n_comp'; did you mean 'n_components'?"),
+    (["--plugins", "resnet34,gmm", "--set", "gmm.n_comp=3"],
+     "'gmm' has no parameter 'n_comp'; did you mean 'n_components'?"),
     (["--plugins", "resnet34,gmm", "--set", "kde.bandwidth=1"], "'kde' is not part of this run"),
     (["--plugins", "resnet34,gmm", "--machines", "drill"], "the dataset has fan"),
     (["--plugins", "gmm"], "no extractor chosen"),
@@ -108,7 +109,8 @@ def test_timm_models_and_layer_taps_are_named_on_the_command_line(tmp_path, caps
     out = capsys.readouterr().out
     assert code == 0, out
     with ResultsReader(db) as store:
-        rows = {r["extractor"]: {**r, "extractor_config": json.loads(r["extractor_config"])} for r in store.result_dicts()}
+        rows = {r["extractor"]: {**r, "extractor_config": json.loads(r["extractor_config"])}
+                for r in store.result_dicts()}
     assert set(rows) == {"timm:resnet18", "squeezenet1_1@features.6", "squeezenet1_1"}
     assert rows["timm:resnet18"]["extractor_config"]["dim"] == 512
     assert rows["timm:resnet18"]["extractor_config"]["model"] == "resnet18"
@@ -135,7 +137,8 @@ def test_no_progress_silences_the_training_bars_too(tmp_path, capsys):
 
 
 def test_extractors_without_weights_are_not_labelled_random(tmp_path, capsys):
-    code = main(["run", "--plugins", "mel-patches,knn", "--set", "knn.k=1", "--set", "synthetic.machines=fan", "--set", "synthetic.ids=id_00",
+    code = main(["run", "--plugins", "mel-patches,knn", "--set", "knn.k=1", "--set", "synthetic.machines=fan",
+                 "--set", "synthetic.ids=id_00",
                  "--set", "synthetic.n_normal=4", "--set", "synthetic.n_anomalous=2", "--set", "synthetic.duration=2",
                  "--seeds", "1", "--db", str(tmp_path / "r.sqlite"), "--no-progress"])
     out = capsys.readouterr().out

@@ -1,4 +1,6 @@
 """Every registered component passes the conformance checks on tiny synthetic data."""
+import re
+
 import pytest
 
 from aadbench.harness.registry import load_registry
@@ -97,3 +99,53 @@ def test_checks_catch_a_nondeterministic_extractor():
 
     with pytest.raises(AssertionError, match="same features"):
         check_extractor(Noisy)
+
+
+class _Minimal:
+    """A dataset with the two required methods only: every optional capability has its default."""
+
+    @staticmethod
+    def make(**overrides):
+        import numpy as np
+
+        from aadbench import Clip, Dataset, Task
+
+        class Minimal(Dataset):
+            def tasks(self):
+                clips = (Clip("n0", 0), Clip("n1", 0), Clip("n2", 0), Clip("a0", 1))
+                return [Task("hum", "id_00", clips)]
+
+            def load(self, clip):
+                return np.full(8000, 0.1 if clip.label == 0 else 0.3, dtype=np.float32)
+
+        for name, value in overrides.items():
+            setattr(Minimal, name, value)
+        return Minimal()
+
+
+def test_a_dataset_with_only_the_required_methods_passes_and_describes_itself():
+    dataset = _Minimal.make()
+    facts = check_dataset(dataset)
+    assert facts["load_stats"] == {} and facts["skipped"] == 0
+    assert dataset.describe() == "Minimal" and dataset.audio_config() == dataset.config() == {}
+    assert dataset.notes() == [] and dataset.channel is None
+
+
+@pytest.mark.parametrize("override, message", [
+    ({"notes": lambda self: "one note"}, "notes() must return strings"),
+    ({"config": lambda self: {"root": object()}}, "not JSON serializable"),
+    ({"fingerprint": lambda self, clip: 42}, "fingerprint"),
+    ({"load_stats": lambda self: {"loaded": "1"}}, "load_stats()"),
+])
+def test_the_dataset_check_catches_a_broken_optional_capability(override, message):
+    with pytest.raises((AssertionError, TypeError), match=re.escape(message)):
+        check_dataset(_Minimal.make(**override))
+
+
+def test_an_identity_function_that_disagrees_with_the_built_extractor_is_caught():
+    import dataclasses
+
+    spec = REGISTRY.get("extractor", "mel-patches")
+    wrong = dataclasses.replace(spec, identity=lambda params, fetch: {"dim": 1})
+    with pytest.raises(AssertionError, match="identity function must give what identity"):
+        check_extractor(wrong, {"device": "cpu"})

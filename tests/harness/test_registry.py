@@ -84,3 +84,28 @@ def test_list_json_never_imports_torch():
     resnet = next(e for e in entries if e["name"] == "resnet34")
     assert resnet["kind"] == "extractor" and resnet["provider"].startswith("aadbench")
     assert resnet["domain"] == "image" and resnet["defaults"]["weights"] == "auto"
+
+
+def test_a_plugin_whose_later_hook_fails_leaves_nothing_behind():
+    class HalfBroken:
+        @aadbench.hookimpl
+        def register_extractors(self):
+            return [aadbench.ExtractorSpec("half-extractor", "m:a", "Registered first.")]
+
+        @aadbench.hookimpl
+        def register_detectors(self):
+            raise RuntimeError("the second hook fails")
+
+    registry = load_registry(entry_points=False, extra=[("half_plugin", HalfBroken())])
+    assert [b.name for b in registry.broken] == ["half_plugin"]
+    assert "half-extractor" not in registry.names("extractor")
+    assert "half_plugin" not in [p.name for p in registry.plugins]
+
+
+def test_plugin_selection_is_read_from_the_environment_by_the_command_line_only():
+    from aadbench.harness.registry import RegistryOptions, options_from_env
+
+    env = {"AADBENCH_NO_ENTRY_POINTS": "1", "AADBENCH_DISABLE_PLUGINS": "a, b", "AADBENCH_PLUGINS": "c"}
+    assert options_from_env(env) == RegistryOptions(entry_points=False, strict=False, disabled=frozenset({"a", "b"}),
+                                                    only=frozenset({"c"}))
+    assert options_from_env({}, strict=True).strict and options_from_env({"AADBENCH_STRICT_PLUGINS": "1"}).strict

@@ -17,7 +17,7 @@ import pytest
 
 from aadbench.harness.grid import ClipScore, ResultRow
 from aadbench.harness.identity import job_key
-from aadbench.harness.store import ResultStore
+from aadbench.harness.store import ResultStore, RunCounts
 
 MIMII = {"data_root": "/data/mimii", "snr": 6, "machines": ["fan"], "ids": ["id_00", "id_02"]}
 SYNTH = {"seed": 0, "machines": ["fan"], "ids": ["id_00", "id_02"]}
@@ -67,6 +67,10 @@ def build_db(path) -> None:
                         status="failed", error="ValueError: boom"))
         for run in ("synth", "imagenet", "random"):
             store.finish_run(run, "finished")
+        # the same command again: nothing left to compute
+        store.start_run("rerun", command="aadbench run --tag imagenet", config={"run": "imagenet"},
+                        versions={"aadbench": "0.1.0"}, host="testhost", device="auto", n_jobs=8, n_stored=8)
+        store.finish_run("rerun", "up to date", RunCounts(n_jobs=8, n_computed=0, n_stored=8, n_failed=0))
 
 
 @pytest.fixture(scope="session")

@@ -127,6 +127,7 @@ def test_timing_roc_and_runs_tabs(app):
     assert roc["AUC from scores"].round(4).tolist() == roc["stored AUC"].round(4).tolist()
     runs = _table(app, "run_id", "host", "failed").value.set_index("run_id")
     assert runs.loc["random", "failed"] == 1 and runs.loc["imagenet", "results"] == 8
+    assert runs.loc["rerun", "status"] == "up to date" and runs.loc["rerun", "jobs"] == "up to date: 8 stored"
     assert len(app.json) == 2
 
 

@@ -251,3 +251,16 @@ def test_details_metrics_and_clip_scores(frame, leaderboard_db):
     assert with_m["metrics"].iloc[0] == {"f1": 0.5}
     scores = data.load_clip_scores(leaderboard_db, keys[:1])
     assert len(scores) == 20 and set(scores["label"]) == {0, 1}
+
+
+def test_the_runs_table_says_what_each_run_did():
+    import pandas as pd
+
+    runs = pd.DataFrame([
+        {"run_id": "a", "n_jobs": 8, "n_computed": 8, "n_stored": 0, "n_failed": 0},
+        {"run_id": "b", "n_jobs": 8, "n_computed": 0, "n_stored": 8, "n_failed": 0},
+        {"run_id": "c", "n_jobs": 8, "n_computed": 3, "n_stored": 4, "n_failed": 1},
+        {"run_id": "old", "n_jobs": None, "n_computed": None, "n_stored": None, "n_failed": None},
+    ])
+    assert tables.runs_table(runs)["jobs"].tolist() == [
+        "computed 8 of 8", "up to date: 8 stored", "computed 3 of 8, 4 already stored, 1 failed", "–"]

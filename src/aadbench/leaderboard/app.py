@@ -232,8 +232,9 @@ def runs_tab(frame: pd.DataFrame, runs: pd.DataFrame) -> None:
     table = runs.merge(counts.reset_index(), on="run_id", how="left").fillna({"results": 0, "failed": 0})
     for col in ("started_at", "finished_at"):
         table[col] = table[col].fillna("").astype(str).str.slice(0, 19).str.replace("T", " ")
-    st.dataframe(table[["run_id", "started_at", "finished_at", "status", "command", "host", "device", "results",
-                        "failed"]], hide_index=True, key="runs_table")
+    table = tables.runs_table(table)
+    st.dataframe(table[["run_id", "started_at", "finished_at", "status", "jobs", "command", "host", "device",
+                        "results", "failed"]], hide_index=True, key="runs_table")
     if runs.empty:
         return
     run_id = st.selectbox("Run details", runs["run_id"].tolist()[::-1], key="run_details")

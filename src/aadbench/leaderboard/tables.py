@@ -380,3 +380,22 @@ def failures(frame: pd.DataFrame) -> list[str]:
         return []
     bad = frame[frame["status"] != "ok"]
     return [f"{r.extractor} + {r.detector} on {r.machine} seed {r.seed}: {r.error}" for r in bad.itertuples()]
+
+
+def runs_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Runs with a ``jobs`` column saying what each did: 'computed 8 of 8', 'up to date: 40 stored'.
+
+    Databases written before the job counts existed (schema 1) show '–'.
+    """
+    def jobs(row: pd.Series) -> str:
+        n_jobs = row.get("n_jobs")
+        if n_jobs is None or pd.isna(n_jobs):
+            return "–"
+        computed, stored, failed = (int(row.get(c) or 0) for c in ("n_computed", "n_stored", "n_failed"))
+        if computed == 0 and failed == 0 and stored == int(n_jobs):
+            return f"up to date: {stored} stored"
+        text = f"computed {computed} of {int(n_jobs)}"
+        text += f", {stored} already stored" if stored else ""
+        return text + (f", {failed} failed" if failed else "")
+
+    return runs.assign(jobs=[jobs(r) for _, r in runs.iterrows()] if not runs.empty else [])

@@ -10,5 +10,12 @@ def test_band_energy_conforms():
     assert facts["dim"] == 32
 
 
+def test_the_registered_record_conforms_with_its_identity_function():
+    import aadbench_example
+
+    (spec,) = aadbench_example.register_extractors()
+    assert check_extractor(spec, {"n_bands": 16})["dim"] == 16
+
+
 def test_zscore_conforms():
     check_detector(ZScore)

@@ -169,7 +169,7 @@ class NaivePipeline:
             patch = db[:, start: start + 64]
             unit = (patch - patch.min()) / max(float(patch.max() - patch.min()), 1e-6)
             rgb = (self.cmap(np.flipud(unit))[..., :3] * 255).astype(np.uint8)
-            img = Image.fromarray(rgb).resize((224, 224), Image.BILINEAR)
+            img = Image.fromarray(rgb).resize((224, 224), Image.Resampling.BILINEAR)
             x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1)
             with torch.no_grad():
                 feats.append(self.net(((x - self.mean) / self.std)[None])[0].numpy())
@@ -205,7 +205,9 @@ def bench_extraction(scale: Scale, root: Path, result: BenchResult, log) -> None
         del naive
         row: dict[str, Any] = {"arch": arch, "naive_clips_s": naive_rate}
         log(f"{arch}: naive {naive_rate:.2f} clips/s")
-        for label, params in (("float32", {}), ("bfloat16", {"dtype": "bfloat16", "channels_last": True})):
+        settings: tuple[tuple[str, dict[str, Any]], ...] = (
+            ("float32", {}), ("bfloat16", {"dtype": "bfloat16", "channels_last": True}))
+        for label, params in settings:
             ext = TorchvisionCNN(arch, weights="none", device="cpu", **params)
             ext.extract([ds.load(task.clips[0])])  # warm-up
             feats = extract_task(ds, task, ext, progress=False)

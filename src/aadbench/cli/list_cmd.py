@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         rows = [e for e in entries if e.spec.kind == kind]
         print(f"{kind}s:")
         for e in rows:
-            extra = f" [{e.spec.domain}]" if kind == "extractor" else ""
+            extra = f" [{getattr(e.spec, 'domain', 'none')}]" if kind == "extractor" else ""
             print(f"  {e.spec.name:<{width}}  {e.spec.summary}{extra}  ({e.provider})")
         print()
     for b in registry.broken:

@@ -127,7 +127,7 @@ def execute(args: argparse.Namespace) -> tuple[RunReport, Any]:
     from ..harness.planner import plan_run, weights_requests
     from ..harness.registry import get_registry
     from ..harness.store import ResultStore
-    from ..leaderboard.tables import results_frame
+    from ..leaderboard.summary import results_frame
 
     registry = get_registry(args.settings.registry)
     plan = plan_run(request_from_args(args), registry)
@@ -156,7 +156,7 @@ def _executor_options(args: argparse.Namespace) -> dict[str, Any]:
 def print_summary(report: RunReport, frame: Any, db: str) -> None:
     import pandas as pd
 
-    from ..leaderboard.tables import failures, run_summary
+    from ..leaderboard.summary import failures, run_summary
 
     table = run_summary(frame)
     with pd.option_context("display.max_columns", None, "display.width", 200):

@@ -73,6 +73,7 @@ def sidebar(frame: pd.DataFrame, runs: pd.DataFrame) -> tuple[str, dict, bool]:
 def leaderboard_tab(db: str, sig: tuple, scoped: pd.DataFrame, dataset: str) -> None:
     metric = st.radio("Metric", tables.available_metrics(scoped), format_func=tables.METRICS.get,
                       key="metric", horizontal=True)
+    metric = str(metric or "auc")
     if metric == "official":
         scoped = _with_metrics(db, scoped, sig)
     board = tables.leaderboard(scoped, metric, title=f"{dataset}: {tables.METRICS[metric]}")

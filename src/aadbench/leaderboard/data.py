@@ -119,7 +119,8 @@ def with_metrics(path: str | Path, frame: pd.DataFrame) -> pd.DataFrame:
         return frame.assign(metrics=[])
     details = load_details(path, frame["job_key"].tolist())
     parsed = {k: _loads(m) for k, m in zip(details["job_key"], details["metrics"])} if not details.empty else {}
-    return frame.assign(metrics=[parsed.get(k, {}) for k in frame["job_key"]])
+    metrics: list[Any] = [parsed.get(k, {}) for k in frame["job_key"]]
+    return frame.assign(metrics=metrics)
 
 
 def _loads(text: str | None) -> dict:

@@ -6,15 +6,14 @@
 - :func:`paper_comparison`: MIMII 6 dB, ImageNet weights, beside Mueller et al. (2021) Table 1.
 - :func:`timing_table`: extraction, fit and score times per extractor, detector and device.
 - :func:`to_markdown`, :func:`to_latex`, :func:`to_csv`: the exports.
-- :func:`run_summary`, :func:`failures`: the table ``aadbench run`` prints at its end.
+- :func:`runs_table`: what each run did (computed, already stored, failed).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
-from typing import Any
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -52,8 +51,9 @@ class Leaderboard:
 
     @cached_property
     def _text(self) -> pd.DataFrame:
+        columns = cast(list[tuple[str, str]], list(self.mean.columns))
         cells = {column_label(c): [format_cell(m, s, n) for m, s, n in zip(self.mean[c], self.std[c], self.count[c])]
-                 for c in self.mean.columns}
+                 for c in columns}
         out = pd.DataFrame(cells, index=self.mean.index)
         out["rank"] = self.rank.astype("Int64").astype(str)
         out["seeds"] = self.seeds.astype(str)
@@ -61,7 +61,8 @@ class Leaderboard:
 
     def flat_marks(self) -> pd.DataFrame:
         """``marks`` aligned with :meth:`text` ('' for the key, rank and seeds columns)."""
-        marks = self.marks.set_axis([column_label(c) for c in self.marks.columns], axis=1).reset_index(drop=True)
+        columns = cast(list[tuple[str, str]], list(self.marks.columns))
+        marks = self.marks.set_axis([column_label(c) for c in columns], axis=1).reset_index(drop=True)
         return marks.reindex(columns=self._text.columns, fill_value="").fillna("")
 
 
@@ -122,7 +123,8 @@ def leaderboard(frame: pd.DataFrame, metric: str = "auc", title: str = "") -> Le
         empty = pd.DataFrame()
         return Leaderboard(title, empty, empty, empty, pd.Series(dtype=int), pd.Series(dtype=int), empty)
     stats = seed_values(ok, metric).groupby(ROW_KEYS + CELL_KEYS)["value"].agg(["mean", "std", "count"])
-    wide = {k: stats[k].unstack(CELL_KEYS).reindex(columns=_column_order(stats.index)) for k in stats.columns}
+    order = _column_order(cast(pd.MultiIndex, stats.index))
+    wide = {k: stats[k].unstack(CELL_KEYS).reindex(columns=order) for k in stats.columns}
     mean = wide["mean"].sort_index()
     rank = mean[(ALL, AVG)].round(1).rank(ascending=False, method="min")
     seeds = ok.groupby(ROW_KEYS)["seed"].nunique().reindex(mean.index)
@@ -159,7 +161,7 @@ def best_marks(mean: pd.DataFrame) -> pd.DataFrame:
 
 def paper_table() -> pd.DataFrame:
     """Mueller et al. (2021) Table 1 with aadbench's component names: AUC in percent."""
-    with resources.files("aadbench.leaderboard").joinpath("data", PAPER_FILE).open("r") as fh:
+    with resources.files("aadbench.leaderboard").joinpath("data").joinpath(PAPER_FILE).open("r") as fh:
         paper = pd.read_csv(fh, dtype={"machine_id": str})
     paper["detector"] = paper["detector"].replace(PAPER_DETECTORS)
     paper["extractor"] = paper["extractor"].replace(PAPER_EXTRACTORS)
@@ -304,7 +306,7 @@ def to_latex(board: Leaderboard) -> str:
     if board.empty:
         return f"% {board.title}: no results\n"
     text, marks = board.text(), board.flat_marks()
-    cols = list(board.mean.columns)
+    cols = cast(list[tuple[str, str]], list(board.mean.columns))
     types = list(dict.fromkeys(t for t, _ in cols))
     spans = [(t, sum(1 for c in cols if c[0] == t)) for t in types]
     head1 = [""] * len(ROW_KEYS) + [f"\\multicolumn{{{n}}}{{c}}{{{_tex(t if t != ALL else '')}}}" for t, n in spans]
@@ -344,42 +346,6 @@ def frame_to_latex(frame: pd.DataFrame, floatfmt: str = "{:.2f}") -> str:
     head = " & ".join(_tex(str(c)) for c in frame.columns) + " \\\\"
     return "\n".join([f"\\begin{{tabular}}{{{align}}}", "\\toprule", head, "\\midrule", *rows,
                       "\\bottomrule", "\\end{tabular}"]) + "\n"
-
-
-# -- the run summary ------------------------------------------------------------------------------
-
-def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """Stored result rows (dicts of the schema's columns) as a frame with a ``machine`` column."""
-    frame = pd.DataFrame(list(rows))
-    if frame.empty:
-        return frame
-    frame["machine"] = frame["machine_type"] + "/" + frame["machine_id"]
-    return frame
-
-
-def run_summary(frame: pd.DataFrame, metric: str = "auc") -> pd.DataFrame:
-    """Rows extractor + detector, columns machine type/ID and their mean: 'mean ± std' in percent."""
-    ok = frame[frame["status"] == "ok"] if not frame.empty else frame
-    if ok.empty:
-        return pd.DataFrame()
-    ok = ok.assign(value=ok[metric] * 100.0)
-    label = ok["extractor"] + " + " + ok["detector"]
-    random = ok["weights"].eq("random") if "weights" in ok else ~ok["pretrained"].astype(bool)
-    label = label.where(~random, label + " (random weights)")  # not for extractors without weights
-    ok = ok.assign(pipeline=label)
-    stats = ok.groupby(["pipeline", "machine"])["value"].agg(["mean", "std", "count"])
-    cells = stats.apply(lambda r: format_cell(r["mean"], r["std"], r["count"]), axis=1).unstack("machine")
-    cells["mean"] = ok.groupby(["pipeline", "machine"])["value"].mean().groupby("pipeline").mean().map("{:.1f}".format)
-    cells.index.name = f"{metric.upper()} (%)"
-    return cells
-
-
-def failures(frame: pd.DataFrame) -> list[str]:
-    """One line per failed job of the frame."""
-    if frame.empty:
-        return []
-    bad = frame[frame["status"] != "ok"]
-    return [f"{r.extractor} + {r.detector} on {r.machine} seed {r.seed}: {r.error}" for r in bad.itertuples()]
 
 
 def runs_table(runs: pd.DataFrame) -> pd.DataFrame:

@@ -15,6 +15,7 @@ class BandEnergy(aadbench.Extractor):
     def identity(self):
         return {"n_bands": self.n_bands, "window_s": self.window_s, "hop_s": self.hop_s}
 
+
     def extract(self, waves):
         return [self._clip(np.asarray(w, dtype=np.float32)) for w in waves]
 
@@ -29,3 +30,8 @@ class BandEnergy(aadbench.Extractor):
             bands = np.array_split(power, self.n_bands)
             rows.append(np.log10(np.array([b.sum() for b in bands]) + 1e-10))
         return np.asarray(rows, dtype=np.float32)
+
+
+def identity(params, fetch):
+    """What ``BandEnergy(**params).identity()`` returns, without building it (no weights to fetch)."""
+    return {"n_bands": int(params["n_bands"]), "window_s": float(params["window_s"]), "hop_s": float(params["hop_s"])}

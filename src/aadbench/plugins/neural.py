@@ -75,7 +75,8 @@ def divergence_message(s: TrainSettings, epoch: int, loss: float) -> str:
             f"--set {s.who}.lr={s.lr / 10:.2g}, and check the features for extreme values")
 
 
-def train(net: torch.nn.Module, data: torch.Tensor, loss_fn: LossFn, s: TrainSettings) -> tuple[list, list]:
+def train(net: torch.nn.Module, data: torch.Tensor, loss_fn: LossFn,
+          s: TrainSettings) -> tuple[list[float], list[float]]:
     """Train ``net`` on the rows of ``data`` (already on the device) for ``s.epochs`` epochs.
 
     Returns the mean loss and the seconds of every epoch. The loss is checked once per
@@ -86,7 +87,8 @@ def train(net: torch.nn.Module, data: torch.Tensor, loss_fn: LossFn, s: TrainSet
     opt = torch.optim.Adam(net.parameters(), lr=s.lr, weight_decay=s.weight_decay)
     order_gen = torch.Generator().manual_seed(int(s.seed))
     n = data.shape[0]
-    losses, seconds = [], []
+    losses: list[float] = []
+    seconds: list[float] = []
     net.train()
     with deterministic_cudnn(), bar(total=s.epochs, desc=s.who, unit="epoch", enabled=s.progress) as pbar:
         for epoch in range(1, s.epochs + 1):

@@ -7,6 +7,7 @@ patches, is the harness's job).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import torch
@@ -32,10 +33,12 @@ class ConvAutoencoder(TorchDetector):
         if len(shape) == 2 and shape[1] != PATCH_DIM:
             raise ValueError(f"{self.name} needs the {PATCH_DIM}-d rows of the mel-patches extractor "
                              f"({models.SIDE}x{models.SIDE} log-mel patches), got {shape[1]}-d features")
-        return super().fit(X)
+        super().fit(X)
+        return self
 
     def _reconstruction(self, net: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
-        return net(batch.view(-1, 1, models.SIDE, models.SIDE)).flatten(1)
+        out: torch.Tensor = net(batch.view(-1, 1, models.SIDE, models.SIDE)).flatten(1)
+        return out
 
     def _loss(self, net: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
         return F.mse_loss(self._reconstruction(net, batch), batch)
@@ -93,7 +96,8 @@ class CAEL2(ConvAutoencoder):
     def penalty(self, net: torch.nn.Module) -> torch.Tensor:
         """``l2 * sum(w^2)`` over the conv kernels (Keras' ``kernel_regularizer=l2(l2)``)."""
         weights = [m.weight for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
-        return self.l2 * sum(w.square().sum() for w in weights)
+        # a sum of tensors: cae_l2 always has conv layers (sum() of none would be 0)
+        return self.l2 * cast(torch.Tensor, sum(w.square().sum() for w in weights))
 
     def _loss(self, net: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
         return super()._loss(net, batch) + self.penalty(net)

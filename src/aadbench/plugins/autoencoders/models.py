@@ -31,7 +31,8 @@ class PatchAutoencoder(nn.Module):
         self.encoder, self.decoder, self.code = encoder, decoder, code
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.encoder(x))
+        out: torch.Tensor = self.decoder(self.encoder(x))
+        return out
 
 
 def _side(channels: Sequence[int]) -> int:
@@ -41,12 +42,13 @@ def _side(channels: Sequence[int]) -> int:
     return side
 
 
-def _bottleneck(channels: int, side: int, dim: int, act: type[nn.Module], batch_norm: bool):
+def _bottleneck(channels: int, side: int, dim: int, act: type[nn.Module],
+                batch_norm: bool) -> tuple[list[nn.Module], list[nn.Module], int]:
     """Flatten -> Linear(dim) for the encoder, Linear -> unflatten (-> BN) -> act for the decoder."""
     if dim <= 0:
         return [], [], channels * side * side
     flat = channels * side * side
-    head = [nn.Linear(dim, flat), nn.Unflatten(1, (channels, side, side))]
+    head: list[nn.Module] = [nn.Linear(dim, flat), nn.Unflatten(1, (channels, side, side))]
     head += [nn.BatchNorm2d(channels)] if batch_norm else []
     return [nn.Flatten(), nn.Linear(flat, dim)], head + [act()], dim
 
@@ -63,7 +65,8 @@ def _dcae(channels: Sequence[int], kernel: int, bottleneck: int, act: type[nn.Mo
         enc += [conv] + ([nn.BatchNorm2d(c)] if batch_norm else []) + [act()] + ([nn.MaxPool2d(2)] if pool else [])
         c_in = c
     tail, head, code = _bottleneck(channels[-1], side, int(bottleneck), act, batch_norm)
-    dec, outs = [], channels[-2::-1] + [1]
+    dec: list[nn.Module] = []
+    outs = channels[-2::-1] + [1]
     for i, (c_in, c_out) in enumerate(zip(channels[::-1], outs)):
         last = i == len(channels) - 1
         out_pad = 2 * pad + 2 - kernel  # makes each layer exactly double the side

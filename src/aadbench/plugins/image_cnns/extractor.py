@@ -23,11 +23,12 @@ class _AlexNetPenultimate(torch.nn.Module):
 
     def __init__(self, net: torch.nn.Module) -> None:
         super().__init__()
-        self.features, self.avgpool = net.features, net.avgpool
-        self.head = torch.nn.Sequential(*list(net.classifier.children())[:6])
+        self.features, self.avgpool = net.get_submodule("features"), net.get_submodule("avgpool")
+        self.head = torch.nn.Sequential(*list(net.get_submodule("classifier").children())[:6])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(torch.flatten(self.avgpool(self.features(x)), 1))
+        out: torch.Tensor = self.head(torch.flatten(self.avgpool(self.features(x)), 1))
+        return out
 
 
 class _SqueezeNetPooled(torch.nn.Module):
@@ -35,7 +36,7 @@ class _SqueezeNetPooled(torch.nn.Module):
 
     def __init__(self, net: torch.nn.Module) -> None:
         super().__init__()
-        self.features = net.features
+        self.features = net.get_submodule("features")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.flatten(F.adaptive_avg_pool2d(self.features(x), 2), 1)
@@ -47,10 +48,11 @@ def build_network_unwrapped(arch: str, init_seed: int = 0) -> torch.nn.Module:
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(init_seed)
-        return getattr(tvm, arch)(weights=None)
+        net: torch.nn.Module = getattr(tvm, arch)(weights=None)
+        return net
 
 
-def build_network(arch: str, state: dict | None, init_seed: int = 0, layer: str = "") -> torch.nn.Module:
+def build_network(arch: str, state: dict[str, Any] | None, init_seed: int = 0, layer: str = "") -> torch.nn.Module:
     """The feature network: torchvision's model with ``state`` loaded, cut at the paper's layer
     or, when ``layer`` names a module (``layer3``), at that module, globally average-pooled."""
     net = build_network_unwrapped(arch, init_seed)
@@ -122,7 +124,8 @@ class TorchvisionCNN(Extractor):
         if not self.layer:  # a layer tap hooks modules by name: leave them as they are
             net = fold_batchnorm(net)
         memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
-        self.net = net.to(self.device, dtype=self.dtype, memory_format=memory_format)
+        # Module.to takes memory_format (torch parses it with Tensor.to's), torch's overloads omit it
+        self.net = net.to(self.device, dtype=self.dtype, memory_format=memory_format)  # type: ignore[call-overload]
         if self.layer:
             self.dim = output_dim(self.net, self.frontend_config.image_size, self.device, self.dtype)
         self.compiled = bool(compile)
@@ -156,7 +159,7 @@ class TorchvisionCNN(Extractor):
             unit = torch.cat([unit, unit.new_zeros((self.batch_size - n, *unit.shape[1:]))])
         images = self.frontend.images(unit)  # resize before any layout or type change: faster
         memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
-        out = self.net(images.to(dtype=self.dtype, memory_format=memory_format))
+        out: torch.Tensor = self.net(images.to(dtype=self.dtype, memory_format=memory_format))
         return out[:n].float().cpu()
 
 

@@ -23,7 +23,7 @@ def layer_names(net: torch.nn.Module) -> list[str]:
 
 def check_layer(net: torch.nn.Module, layer: str, what: str) -> torch.nn.Module:
     """The module called ``layer``; an unknown name is a ValueError that lists the valid ones."""
-    modules = dict(net.named_modules())
+    modules: dict[str, torch.nn.Module] = dict(net.named_modules())
     if layer and layer in modules:
         return modules[layer]
     names = layer_names(net)

@@ -44,13 +44,15 @@ class DML(TorchDetector):
     @torch.no_grad()
     def _prepare(self, net: nn.Module, data: torch.Tensor) -> None:
         total = sum(net(data[i: i + 4096]).double().sum(0) for i in range(0, data.shape[0], 4096))
-        c = (total / data.shape[0]).float()
+        c: torch.Tensor = (total / data.shape[0]).float()
         near = c.abs() < EPS
         c[near] = torch.where(c[near] < 0, -EPS, EPS)
         self.center_ = c
 
     def _loss(self, net: nn.Module, batch: torch.Tensor) -> torch.Tensor:
-        return (net(batch) - self.center_).square().sum(dim=1).mean()
+        emb: torch.Tensor = net(batch)
+        return (emb - self.center_).square().sum(dim=1).mean()
 
     def _scores(self, net: nn.Module, batch: torch.Tensor) -> torch.Tensor:
-        return (net(batch) - self.center_).square().sum(dim=1)
+        emb: torch.Tensor = net(batch)
+        return (emb - self.center_).square().sum(dim=1)

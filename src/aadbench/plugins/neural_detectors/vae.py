@@ -8,7 +8,8 @@ squared reconstruction error.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import cast
 
 import torch
 from torch import nn
@@ -18,7 +19,7 @@ from ..neural import TorchDetector
 SCORES = ("elbo", "reconstruction")
 
 
-def mlp(sizes: Sequence[int], *, bias: bool = True, act: type[nn.Module] = nn.ReLU,
+def mlp(sizes: Sequence[int], *, bias: bool = True, act: Callable[[], nn.Module] = nn.ReLU,
         last_act: bool = True) -> nn.Sequential:
     """Linear layers between consecutive ``sizes``, ``act`` after each (but the last unless ``last_act``)."""
     layers: list[nn.Module] = []
@@ -42,7 +43,8 @@ class VAENet(nn.Module):
         return self.mu(h), self.logvar(h)
 
     @staticmethod
-    def terms(x: torch.Tensor, recon: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor):
+    def terms(x: torch.Tensor, recon: torch.Tensor, mu: torch.Tensor,
+              logvar: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-row Gaussian reconstruction term and KL divergence."""
         rec = 0.5 * (x - recon).square().sum(dim=1)
         kl = 0.5 * (mu.square() + logvar.exp() - 1.0 - logvar).sum(dim=1)
@@ -73,16 +75,18 @@ class VAE(TorchDetector):
         self._noise = torch.Generator(device=data.device).manual_seed(self.random_state)
 
     def _loss(self, net: nn.Module, batch: torch.Tensor) -> torch.Tensor:
-        mu, logvar = net.encode(batch)
+        vae = cast(VAENet, net)  # built by _network
+        mu, logvar = vae.encode(batch)
         eps = torch.randn(mu.shape, generator=self._noise, device=mu.device, dtype=mu.dtype)
         z = mu + (0.5 * logvar).exp() * eps
-        rec, kl = net.terms(batch, net.decoder(z), mu, logvar)
+        rec, kl = vae.terms(batch, vae.decoder(z), mu, logvar)
         return (rec + kl).mean()
 
     def _scores(self, net: nn.Module, batch: torch.Tensor) -> torch.Tensor:
-        mu, logvar = net.encode(batch)
-        recon = net.decoder(mu)
+        vae = cast(VAENet, net)  # built by _network
+        mu, logvar = vae.encode(batch)
+        recon: torch.Tensor = vae.decoder(mu)
         if self.scoring == "reconstruction":
             return (batch - recon).square().mean(dim=1)
-        rec, kl = net.terms(batch, recon, mu, logvar)
+        rec, kl = vae.terms(batch, recon, mu, logvar)
         return rec + kl

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -21,6 +21,9 @@ from . import hub
 class Renormalise(torch.nn.Module):
     """Images normalised with the ImageNet statistics -> normalised with the model's own."""
 
+    scale: torch.Tensor
+    shift: torch.Tensor
+
     def __init__(self, net: torch.nn.Module, mean: Sequence[float], std: Sequence[float]) -> None:
         super().__init__()
         m_in, s_in = torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD)
@@ -30,7 +33,8 @@ class Renormalise(torch.nn.Module):
         self.register_buffer("shift", ((m_in - m) / s).view(1, 3, 1, 1), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x * self.scale.to(x.dtype) + self.shift.to(x.dtype))
+        out: torch.Tensor = self.net(x * self.scale.to(x.dtype) + self.shift.to(x.dtype))
+        return out
 
 
 def check_model_name(model: str) -> None:
@@ -63,14 +67,15 @@ class TimmExtractor(Extractor):
         if self.layer:  # an unknown layer fails before any weights are looked for
             check_layer(hub.create(self.model, pretrained=False), self.layer, f"timm model {self.model!r}")
         net, self.weights = hub.load(self.model, weights, offline=bool(offline))
-        cfg = net.pretrained_cfg or {}
+        cfg: dict[str, Any] = cast("dict[str, Any] | None", net.pretrained_cfg) or {}  # a dict timm sets
         self.mean, self.std = tuple(cfg.get("mean", IMAGENET_MEAN)), tuple(cfg.get("std", IMAGENET_STD))
         size = int(cfg.get("input_size", (3, 224, 224))[-1])
         self.frontend_config = FrontendConfig(scaling=scaling, colormap=colormap, interpolation=interpolation,
                                               image_size=size)
         self.sample_rate = self.frontend_config.sample_rate
         self.net = self._wrap(net).to(self.device, dtype=self.dtype)
-        self.dim = output_dim(self.net, size, self.device, self.dtype) if self.layer else int(net.num_features)
+        self.dim = (output_dim(self.net, size, self.device, self.dtype) if self.layer
+                    else int(cast(int, net.num_features)))
         self.frontend = MelFrontend(self.frontend_config).to(self.device)
 
     def _wrap(self, net: torch.nn.Module) -> torch.nn.Module:
@@ -106,4 +111,5 @@ class TimmExtractor(Extractor):
     def _embed(self, unit: torch.Tensor) -> torch.Tensor:
         images = self.frontend.images(unit)
         memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
-        return self.net(images.to(dtype=self.dtype, memory_format=memory_format)).float().cpu()
+        out: torch.Tensor = self.net(images.to(dtype=self.dtype, memory_format=memory_format))
+        return out.float().cpu()

@@ -158,7 +158,8 @@ def _pretrained(model: str, required: bool, offline: bool) -> tuple[torch.nn.Mod
     return net, pretrained_identity(model, src, cached(src))
 
 
-def _unavailable(model: str, src: dict[str, Any], required: bool, why: str) -> tuple[torch.nn.Module, dict]:
+def _unavailable(model: str, src: dict[str, Any], required: bool,
+                 why: str) -> tuple[torch.nn.Module, dict[str, Any]]:
     message = missing_message(model, src, why)
     if required:
         raise WeightsUnavailableError(message)

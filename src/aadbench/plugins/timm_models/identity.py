@@ -3,7 +3,7 @@ forward pass on torch's meta device for its width (no weights are allocated or l
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from ... import weights as weights_api
 from ...frontend import IMAGENET_MEAN, IMAGENET_STD, FrontendConfig
@@ -23,13 +23,13 @@ def _model_facts(model: str, layer: str) -> tuple[int, tuple[float, ...], tuple[
         check_model_name(model)
         with torch.device("meta"):
             net = hub.create(model, pretrained=False)
-            cfg = net.pretrained_cfg or {}
+            cfg: dict[str, Any] = cast("dict[str, Any] | None", net.pretrained_cfg) or {}  # a dict timm sets
             size = int(cfg.get("input_size", (3, 224, 224))[-1])
             if layer:
                 check_layer(net, layer, f"timm model {model!r}")
                 dim = int(LayerTap(net, layer).eval()(torch.zeros(1, 3, size, size)).shape[-1])
             else:
-                dim = int(net.num_features)
+                dim = int(cast(int, net.num_features))
         _SHAPES[(model, layer)] = (dim, tuple(cfg.get("mean", IMAGENET_MEAN)), tuple(cfg.get("std", IMAGENET_STD)),
                                    size)
     return _SHAPES[(model, layer)]

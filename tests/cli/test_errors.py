@@ -5,8 +5,7 @@ import os
 import pytest
 
 from aadbench import errors
-from aadbench.cli import main, print_error
-from aadbench.cli import run_cmd
+from aadbench.cli import main, print_error, run_cmd
 
 
 def _fail_with(monkeypatch, exc):

@@ -112,7 +112,9 @@ def test_text_file_named_wav(tmp_path):
     path.write_text("<html>404 not found</html>")
     with pytest.raises(NotAudioError, match="readme.wav") as info:
         read_audio(path)
-    assert "<html>" in str(info.value) and "not a renamed text" in str(info.value)
+    message = str(info.value)
+    assert "an HTML page" in message and "not a renamed text" in message
+    assert "404" not in message and "<html>" not in message, "no byte of a non-audio file reaches a message"
     with pytest.raises(NotAudioError):
         probe_audio(path)
 
@@ -139,3 +141,41 @@ def test_probe_reads_header_facts(mimii_file):
 def test_missing_file_is_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError, match="gone.wav"):
         read_audio(tmp_path / "gone.wav")
+
+
+def test_entries_that_are_not_readable_files_get_typed_errors(tmp_path, monkeypatch):
+    from aadbench import audio
+
+    folder = tmp_path / "folder.wav"
+    folder.mkdir()
+    dangling = tmp_path / "dangling.wav"
+    dangling.symlink_to(tmp_path / "nowhere.wav")
+    loop = tmp_path / "loop.wav"
+    loop.symlink_to(loop)
+    for path, error, words in ((folder, audio.NotAFileError, "it is a folder"),
+                               (dangling, audio.BrokenLinkError, "nowhere.wav"),
+                               (loop, audio.BrokenLinkError, "loop")):
+        for reader in (read_audio, probe_audio):
+            with pytest.raises(error, match=words) as info:
+                reader(path)
+            assert info.value.kind in ("not-a-file", "broken-link") and str(path) in str(info.value)
+    locked = tmp_path / "locked.wav"
+    sf.write(locked, np.zeros(1600, np.float32), 16000)
+
+    def denied(path):
+        raise PermissionError(13, "Permission denied", str(path))
+    monkeypatch.setattr(audio, "open_audio_file", denied)
+    with pytest.raises(audio.UnreadableError, match="permission denied") as info:
+        read_audio(locked)
+    assert info.value.kind == "unreadable" and "chmod" in str(info.value)
+
+
+def test_an_lfs_pointer_message_carries_only_the_announced_size(tmp_path):
+    path = tmp_path / "p.wav"
+    path.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 12345 <script>\n")
+    with pytest.raises(LfsPointerError) as info:
+        read_audio(path)
+    assert "<script>" not in str(info.value) and "never fetched" in str(info.value)
+    path.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 12345\n")
+    with pytest.raises(LfsPointerError, match="has 12345 bytes"):
+        read_audio(path)

@@ -213,3 +213,31 @@ def test_extractor_specs_take_weights_files_only():
 def test_the_environment_switch_is_read_by_the_command_line_only():
     assert w.env_offline({"AADBENCH_OFFLINE": "1"}) and not w.env_offline({"AADBENCH_OFFLINE": "0"})
     assert not w.env_offline({})
+
+
+def test_without_a_network_a_download_gives_up_at_the_probe(tmp_path, monkeypatch):
+    """No network and no offline flag: the probe fails (here: a closed port), the download is not tried."""
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert not w.reachable(f"http://127.0.0.1:{port}/x.pth", timeout=1)
+    assert w.reachable("file:///anything")
+    wf = w.WeightsFile(url=f"http://127.0.0.1:{port}/net.pth", filename="net.pth")
+    with pytest.raises(w.WeightsUnavailableError, match="no network: 127.0.0.1 cannot be reached"):
+        w.download(wf)
+    path, identity = w.resolve(wf, "auto")
+    assert path is None and w.is_fallback(identity)
+
+
+def test_a_checkpoint_without_a_published_checksum_is_pinned_at_its_first_download(tmp_path):
+    wf, data = _file(tmp_path, digest=None)
+    wf = dataclasses.replace(wf, sha256=None)
+    assert w.pinned_sha256(wf) is None and w.verify(wf)["checksum"] == "missing"
+    w.fetch(wf)
+    assert w.pinned_sha256(wf) == hashlib.sha256(data).hexdigest()
+    assert w.verify(wf)["checksum"] == "ok"
+    _place(wf, b"tampered")
+    assert w.verify(wf)["checksum"] == "mismatch", "a changed file no longer matches its first download"
+    assert w.fetch(wf).read_bytes() == data, "fetch repairs it"

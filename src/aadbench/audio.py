@@ -7,7 +7,9 @@ Git LFS pointers instead of audio, files that are no audio at all and NaN sample
 """
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +65,26 @@ class NonFiniteAudioError(AudioError):
     hint = "the samples contain NaN or infinite values: re-export the file or delete it"
 
 
+class NotAFileError(AudioError):
+    kind = "not-a-file"
+    hint = "it is a folder (or a device), not an audio file: rename it or move it out of the dataset"
+
+
+class BrokenLinkError(AudioError):
+    kind = "broken-link"
+    hint = "the symbolic link points nowhere (or at itself): fix the link or delete it"
+
+
+class UnreadableError(AudioError):
+    kind = "unreadable"
+    hint = "check the file's permissions (chmod a+r) and the disk, or remove it from the dataset"
+
+
+class MissingFileError(AudioError, FileNotFoundError):
+    kind = "missing"
+    hint = "it was listed but is gone (moved or deleted after the scan?): restore it or run again"
+
+
 class ChannelError(AudioError):
     kind = "channel"
     hint = "choose an existing channel (channel=0 is the baselines' choice) or channel='mean'"
@@ -95,27 +117,55 @@ def resample(wave: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
                             res_type="soxr_hq").astype(np.float32)
 
 
+def file_error(path: str | os.PathLike[str], exc: OSError) -> AudioError:
+    """The typed error for an ``OSError`` met while looking at or reading ``path``."""
+    p = Path(path)
+    if exc.errno == errno.ELOOP:
+        return BrokenLinkError(p, "the symbolic link is a loop")
+    if isinstance(exc, FileNotFoundError):
+        if p.is_symlink():
+            return BrokenLinkError(p, f"the symbolic link points at {os.readlink(p)!r}, which does not exist")
+        return MissingFileError(p, "no such file")
+    if isinstance(exc, IsADirectoryError) or p.is_dir():
+        return NotAFileError(p, "it is a folder")
+    if isinstance(exc, PermissionError):
+        return UnreadableError(p, "permission denied")
+    return UnreadableError(p, f"it cannot be read ({exc.strerror or type(exc).__name__})")
+
+
 def check_file(path: str | os.PathLike[str]) -> None:
-    """Raise the typed error for what can be told from the bytes: empty, LFS pointer, truncated WAV."""
+    """Raise the typed error for what can be told without decoding: not a readable file, empty,
+    LFS pointer, truncated WAV."""
     p = Path(path)
     try:
-        size = p.stat().st_size
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{p}: no such audio file (was it moved or deleted after the scan?)") from None
-    if size == 0:
-        raise EmptyAudioError(p, "the file is empty (0 bytes)")
-    with open(p, "rb") as f:
-        head = f.read(64)
-        if head.startswith(LFS_MAGIC):
-            raise LfsPointerError(p, f"the file is a Git LFS pointer, not audio ({_lfs_size(p)})")
-        if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-            _check_riff(f, p, size)
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "not a regular file") if stat.S_ISDIR(st.st_mode) else \
+                OSError(errno.EINVAL, "not a regular file (a device or a pipe?)")
+        if st.st_size == 0:
+            raise EmptyAudioError(p, "the file is empty (0 bytes)")
+        with open_audio_file(p) as f:
+            head = f.read(64)
+            if head.startswith(LFS_MAGIC):
+                raise LfsPointerError(p, f"the file is a Git LFS pointer, not audio ({_lfs_size(f)})")
+            if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+                _check_riff(f, p, st.st_size)
+    except OSError as exc:
+        raise file_error(p, exc) from None
 
 
-def _lfs_size(path: Path) -> str:
-    for line in path.read_text(errors="replace").splitlines():
-        if line.startswith("size "):
-            return f"the real file has {line[5:].strip()} bytes"
+def open_audio_file(path: Path) -> BinaryIO:
+    """Open a file for reading its bytes (one place, so tests can make it fail as a disk would)."""
+    return open(path, "rb")
+
+
+def _lfs_size(f: BinaryIO) -> str:
+    """The size an LFS pointer announces: digits only, nothing else of the file reaches a message."""
+    f.seek(0)
+    for line in f.read(1024).decode("ascii", errors="replace").splitlines():
+        size = line[5:].strip() if line.startswith("size ") else ""
+        if size.isdigit():
+            return f"the real file has {int(size)} bytes"
     return "the real file was never fetched"
 
 
@@ -140,16 +190,34 @@ def _check_riff(f: BinaryIO, path: Path, size: int) -> None:
 
 
 def _not_audio(path: Path, exc: Exception) -> NotAudioError:
-    detail = str(exc).replace(f"Error opening {str(path)!r}: ", "").strip().rstrip(".") or type(exc).__name__
+    """Says what the file seems to be in aadbench's own words: no byte of it is copied into the message."""
+    detail = "soundfile cannot decode it"
     try:
-        with open(path, "rb") as f:
-            head = f.read(48)
-        text = head.decode("ascii")
-        if text.isprintable() or text.replace("\n", " ").replace("\r", " ").isprintable():
-            detail += f"; it starts with the text {text.splitlines()[0][:40]!r}"
-    except (OSError, UnicodeDecodeError, IndexError):
+        with open_audio_file(path) as f:
+            head = f.read(512)
+        looks = _looks_like(head)
+        if looks:
+            detail += f"; it looks like {looks}"
+    except OSError:
         pass
-    return NotAudioError(path, f"soundfile cannot decode it ({detail})")
+    return NotAudioError(path, detail)
+
+
+def _looks_like(head: bytes) -> str:
+    low = head.lstrip().lower()
+    if low.startswith((b"<!doctype html", b"<html")):
+        return "an HTML page (a login or error page saved instead of the file?)"
+    if low.startswith(b"<?xml") or low.startswith(b"<"):
+        return "an XML document"
+    if low.startswith((b"{", b"[")):
+        return "JSON text"
+    if head.startswith(b"PK\x03\x04"):
+        return "a ZIP archive (extract it first)"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return ""
+    return "a text file" if text.replace("\n", "").replace("\r", "").replace("\t", "").isprintable() else ""
 
 
 def channel_spec(channel: int | str) -> int | str:
@@ -183,6 +251,8 @@ def read_audio(path: str | os.PathLike[str], *, sample_rate: int | None = 16000,
                 raise ChannelError(p, f"channel {which} was asked for but the file has {channels} channel(s) "
                                       f"(0..{channels - 1})")
             data = f.read(dtype="float32", always_2d=True)
+    except OSError as exc:
+        raise file_error(p, exc) from None
     except RuntimeError as exc:  # soundfile's LibsndfileError
         raise _not_audio(p, exc) from None
     if data.shape[0] == 0:
@@ -213,6 +283,8 @@ def probe_audio(path: str | os.PathLike[str], *, scan_float: bool = True) -> dic
             raise EmptyAudioError(p, "the file has a valid header but 0 audio frames")
         if scan_float and info.subtype in _FLOAT_SUBTYPES:
             _scan_finite(sf, p)
+    except OSError as exc:
+        raise file_error(p, exc) from None
     except RuntimeError as exc:
         raise _not_audio(p, exc) from None
     return {"sample_rate": int(info.samplerate), "channels": int(info.channels), "frames": int(info.frames),

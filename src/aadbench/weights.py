@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 import os
+import socket
 import sys
+import urllib.parse
+import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,10 +133,11 @@ def _cached_sha256(path: Path) -> str:
 
 
 def checksum_matches(wf: WeightsFile, digest: str) -> bool | None:
-    """``True``/``False`` against the declared sha256 (or prefix); ``None`` when none is declared."""
-    if not wf.sha256:
+    """``True``/``False`` against the declared (or first-download) sha256 or prefix; ``None`` when neither exists."""
+    expected = pinned_sha256(wf)
+    if not expected:
         return None
-    return digest.lower().startswith(wf.sha256.lower())
+    return digest.lower().startswith(expected.lower())
 
 
 def missing_message(wf: WeightsFile, what: str, why: str) -> str:
@@ -226,8 +231,35 @@ def _unavailable(wf: WeightsFile, what: str, required: bool, why: str) -> tuple[
     return None, random_identity(FALLBACK_NOTE)
 
 
+#: seconds a network probe waits for a connection before the download is given up
+PROBE_TIMEOUT_S = 3.0
+
+
+def reachable(url: str, timeout: float = PROBE_TIMEOUT_S) -> bool:
+    """Whether a TCP connection to the URL's host (or the HTTPS/HTTP proxy set for it) opens within
+    ``timeout`` seconds: without a network a download fails here in seconds, not after retries."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return True  # file:// and the like need no network
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    target = urllib.parse.urlsplit(proxy) if proxy else parts
+    port = target.port or (443 if target.scheme == "https" else 80)
+    try:
+        with socket.create_connection((target.hostname or "", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
 def download(wf: WeightsFile) -> Path:
-    """Download into the cache through ``torch.hub.download_url_to_file`` and check the hash."""
+    """Download into the cache through ``torch.hub.download_url_to_file`` and check the hash.
+
+    A file whose checksum nobody pinned (``sha256`` None) gets its SHA-256 recorded at the
+    first download and checked on every later use (:func:`pinned_sha256`).
+    """
+    host = urllib.parse.urlsplit(wf.url).hostname or wf.url
+    if not reachable(wf.url):
+        raise WeightsUnavailableError(f"no network: {host} cannot be reached within {PROBE_TIMEOUT_S:g} s")
     import torch.hub
 
     path = cache_path(wf)
@@ -238,7 +270,41 @@ def download(wf: WeightsFile) -> Path:
         size = path.stat().st_size
         path.unlink()
         raise WeightsUnavailableError(f"{wf.filename}: downloaded {size} bytes, expected {wf.size}; removed it")
+    if not wf.sha256:
+        pin(wf, file_sha256(path))
     return path
+
+
+#: where the SHA-256 of checkpoints without a published checksum is recorded at first download
+PINS_FILE = "aadbench-pins.json"
+
+
+def _pins_path() -> Path:
+    return hub_dir() / "checkpoints" / PINS_FILE
+
+
+def pinned_sha256(wf: WeightsFile) -> str | None:
+    """The declared checksum, else the one recorded when the file was first downloaded."""
+    if wf.sha256:
+        return wf.sha256
+    try:
+        pins = json.loads(_pins_path().read_text())
+    except (OSError, ValueError):
+        return None
+    value = pins.get(wf.filename) if isinstance(pins, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def pin(wf: WeightsFile, digest: str) -> None:
+    path = _pins_path()
+    try:
+        pins = json.loads(path.read_text())
+    except (OSError, ValueError):
+        pins = {}
+    pins[wf.filename] = digest
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(pins, indent=1, sort_keys=True))
+    os.replace(tmp, path)
 
 
 def fetch(wf: WeightsFile, *, what: str = "", offline: bool = False) -> Path:

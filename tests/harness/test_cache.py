@@ -1,4 +1,7 @@
 """The feature cache: hits, misses, keys, corrupt files, and `aadbench cache`."""
+import os
+import stat
+
 import numpy as np
 import pytest
 
@@ -130,3 +133,39 @@ def test_cache_info_and_clear(tmp_path, capsys):
     assert _cache("clear", "--cache-dir", cache_dir) == 0
     assert "removed 9 entries" in capsys.readouterr().out
     assert FeatureCache(cache_dir).info() == []
+
+
+def test_an_interruption_loses_at_most_one_small_batch_of_extracted_clips(tmp_path):
+    """Features are written as soon as a batch of at most 8 clips is extracted."""
+    from aadbench.harness.extraction import CLIPS_PER_CALL, extract_task
+    from aadbench.plugins.mel_patches.extractor import MelPatches
+
+    assert CLIPS_PER_CALL <= 8
+    dataset = tiny_synthetic(n_normal=20, n_anomalous=3, duration=1.5)
+    (task,) = dataset.tasks()
+
+    class Interrupted(MelPatches):
+        calls = 0
+
+        def extract(self, waves):
+            Interrupted.calls += 1
+            if Interrupted.calls == 3:
+                raise KeyboardInterrupt
+            return super().extract(waves)
+
+    cache = FeatureCache(tmp_path / "c").for_extractor({"name": "mel-patches"})
+    with pytest.raises(KeyboardInterrupt):
+        extract_task(dataset, task, Interrupted(), progress=False, cache=cache)
+    assert len(list(cache.folder.glob("*/*.npy"))) == 2 * CLIPS_PER_CALL
+
+
+def test_cache_files_are_readable_as_the_umask_allows(tmp_path):
+    old = os.umask(0o022)
+    try:
+        folder = FeatureCache(tmp_path / "c").for_extractor({"name": "x"})
+        folder.save("k" * 32, np.ones((2, 3), np.float32))
+        mode = stat.S_IMODE(folder.path("k" * 32).stat().st_mode)
+        assert mode == 0o644, oct(mode)
+        assert stat.S_IMODE((folder.folder / "identity.json").stat().st_mode) == 0o644
+    finally:
+        os.umask(old)

@@ -63,3 +63,11 @@ def test_threshold_falls_back_to_the_empirical_quantile_where_no_gamma_fits(trai
 def test_threshold_is_the_gamma_quantile_where_one_fits():
     train = np.random.default_rng(1).gamma(2.0, 1.5, 300)
     assert metrics.decision_threshold(train) == (metrics.gamma_threshold(train), "gamma")
+
+
+def test_auc_flags_mark_few_clips_and_constant_scores():
+    labels = np.array([0] * 10 + [1] * 10)
+    assert metrics.auc_flags(labels, np.arange(20.0)) == []
+    assert metrics.auc_flags(labels[6:], np.arange(14.0)) == ["few_clips"]  # 4 normal clips
+    assert metrics.auc_flags(labels, np.ones(20)) == ["constant_scores"]
+    assert metrics.auc_flags(np.array([0, 1]), np.ones(2)) == ["few_clips", "constant_scores"]

@@ -66,7 +66,7 @@ def _grid(registry, store, **request):
                                                            "n_anomalous": "2", "duration": "1"}},
                                   "seeds": 2, **request}), registry)
     dataset = registry.get("dataset", "synthetic").create(**plan.dataset.params)
-    ctx = GridContext(registry=registry, dataset=dataset, tasks=tuple(dataset.tasks()), done=store.done_keys)
+    ctx = GridContext(registry=registry, dataset=dataset, tasks=tuple(dataset.tasks()), stored=store.stored)
     return plan_grid(plan, ctx)
 
 
@@ -101,7 +101,8 @@ def test_identities_come_without_a_build_and_weights_are_fetched_only_for_pendin
         assert downloads == ["resnet18-f37072fd.pth"], "pending jobs: the download is tried once, by the planner"
         assert w.is_fallback(grid.work[0].extraction.identity["weights"])
         assert grid.work[0].extraction.extractor.params["offline"] is True, "workers do not try again"
-        store.done_keys = lambda keys: set(keys)  # as if every job were stored
+        digest = grid.work[0].extraction.data_digest
+        store.stored = lambda keys: dict.fromkeys(keys, digest)  # as if every job were stored
         downloads.clear()
         again = _grid(registry, store, plugins=("resnet18", "gmm"))
         assert downloads == [] and again.work == () and again.keys == grid.keys and again.n_stored == 2

@@ -264,3 +264,25 @@ def test_the_runs_table_says_what_each_run_did():
     ])
     assert tables.runs_table(runs)["jobs"].tolist() == [
         "computed 8 of 8", "up to date: 8 stored", "computed 3 of 8, 4 already stored, 1 failed", "–"]
+
+
+def test_cells_with_a_flagged_auc_are_marked(frame):
+    assert not frame["flagged"].any()  # the fixture's AUCs come from 10 + 10 clips
+    flagged = frame.assign(flagged=(frame["extractor"] == "alexnet") & (frame["machine_id"] == "id_00"))
+    mimii = flagged[flagged["dataset_label"] == "mimii 6 dB"]
+    text = tables.leaderboard(mimii).text().set_index(["extractor", "detector", "weights"])
+    assert text.loc[("alexnet", "gmm", "imagenet"), "fan id_00"].endswith(tables.FLAG)
+    assert not text.loc[("alexnet", "gmm", "imagenet"), "fan id_02"].endswith(tables.FLAG)
+    assert not text.loc[("resnet34", "gmm", "imagenet"), "fan id_00"].endswith(tables.FLAG)
+
+
+def test_the_run_summary_marks_flagged_aucs():
+    from aadbench.leaderboard.summary import results_frame, run_summary
+
+    rows = [{"job_key": f"k{i}", "status": "ok", "extractor": "resnet18", "detector": "gmm", "weights": "random",
+             "machine_type": "fan", "machine_id": mid, "seed": 0, "auc": 0.9, "pretrained": 0,
+             "metrics": json.dumps({"auc_flags": ["few_clips"]} if mid == "id_00" else {})}
+            for i, mid in enumerate(["id_00", "id_02"])]
+    table = run_summary(results_frame(rows))
+    assert table.loc["resnet18 + gmm (random weights)", "fan/id_00"] == "90.0" + tables.FLAG
+    assert table.loc["resnet18 + gmm (random weights)", "fan/id_02"] == "90.0"

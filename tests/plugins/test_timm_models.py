@@ -135,3 +135,12 @@ def test_models_with_other_normalisation_are_fed_their_own():
     imagenet = (pixels - torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)) / torch.tensor(
         [0.229, 0.224, 0.225]).view(1, 3, 1, 1)
     torch.testing.assert_close(net(imagenet), (pixels - 0.5) / 0.5)
+
+
+def test_without_a_network_the_hub_is_not_asked(monkeypatch, caplog):
+    """No offline flag and no network: the probe answers in seconds and timm's hub retries never start."""
+    monkeypatch.setattr(w, "reachable", lambda url, timeout=3.0: False)
+    monkeypatch.setattr(hub, "create", _no_download(hub.create))
+    with caplog.at_level(logging.WARNING):
+        extractor = TimmExtractor(model="resnet18", weights="auto", device="cpu")
+    assert "no network" in caplog.text and extractor.identity()["weights"]["pretrained"] is False

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from ..errors import AadbenchError
 from . import (
@@ -74,6 +77,24 @@ def print_error(exc: BaseException) -> None:
         print(f"  {line}", file=sys.stderr)
 
 
+@contextmanager
+def _terminate_on_sigterm() -> Iterator[None]:
+    """SIGTERM ends a command as Ctrl+C does: ``finally`` blocks run, so child processes (the
+    leaderboard's server, a local Dask cluster) are stopped and a run is marked interrupted."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -84,7 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.handler(args) or 0)
+        with _terminate_on_sigterm():
+            return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         print("interrupted: finished jobs are stored; run the same command again to continue", file=sys.stderr)
         return 130

@@ -46,7 +46,22 @@ def run(args: argparse.Namespace) -> int:
     if state.status != "ok":
         print(f"note: {state.message.replace('`', '')} The app starts anyway and says so.", file=sys.stderr)
     print(f"leaderboard of {args.db} on http://{args.address}:{args.port}/ (Ctrl+C to stop)", flush=True)
+    server = subprocess.Popen(streamlit_command(args.db, args.port, args.address))
     try:
-        return subprocess.call(streamlit_command(args.db, args.port, args.address))
+        return server.wait()
     except KeyboardInterrupt:
         return 0
+    finally:  # Ctrl+C, SIGTERM (as SystemExit) or an error here: the server goes too
+        stop(server)
+
+
+def stop(process: subprocess.Popen[bytes], grace_s: float = 10.0) -> None:
+    """Terminate a child process, killing it if it does not end within ``grace_s``."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

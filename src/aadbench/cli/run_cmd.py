@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,8 @@ def add_parser(sub) -> None:
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu, cuda or cuda:N")
     p.add_argument("--db", default=DEFAULT_DB, help=f"results database (default ./{DEFAULT_DB})")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing job")
+    p.add_argument("--recompute", action="store_true",
+                   help="compute every job of the grid again, even those stored for the data as it is now")
     p.add_argument("--skip-bad-files", action="store_true",
                    help="score a task even when some test files cannot be read (they are counted and left out); "
                         "unreadable training files are always skipped with a warning")
@@ -101,7 +104,7 @@ def request_from_args(args: argparse.Namespace) -> RunRequest:
         extractors=_names(args.extractor), detectors=_names(args.detector),
         params=parse_assignments(args.assignments), seeds=args.seeds,
         machines=_names([args.machines]) if args.machines else None, weights=args.weights, device=args.device,
-        fail_fast=args.fail_fast, skip_bad_files=args.skip_bad_files,
+        fail_fast=args.fail_fast, skip_bad_files=args.skip_bad_files, recompute=args.recompute,
         offline=bool(args.offline or args.settings.offline))
 
 
@@ -157,22 +160,41 @@ def print_summary(report: RunReport, frame: Any, db: str) -> None:
     import pandas as pd
 
     from ..leaderboard.summary import failures, run_summary
+    from ..leaderboard.tables import FLAG_NOTE
 
     table = run_summary(frame)
     with pd.option_context("display.max_columns", None, "display.width", 200):
         print(table.to_string() if not table.empty else "no successful results")
-    if not frame.empty and frame[frame["status"] == "ok"]["weights"].eq("random").any():
+    ok = frame[frame["status"] == "ok"] if not frame.empty else frame
+    if not ok.empty and ok["weights"].eq("random").any():
         print("note: rows marked (random weights) used randomly initialised networks, not pretrained ones")
+    if not ok.empty and ok["flagged"].any():
+        print(f"note: {FLAG_NOTE}")
     for note in report.notes:
         print(f"note: {note}")
     clips_s = report.extracted_clips / report.extract_s if report.extract_s else 0.0
-    print(f"\njobs: {report.computed} computed, {report.skipped} already stored, {report.failed} failed "
+    elsewhere = f", {report.elsewhere} being computed by another run" if report.elsewhere else ""
+    print(f"\njobs: {report.computed} computed, {report.skipped} already stored, {report.failed} failed{elsewhere} "
           f"(results in {db}, run {report.run_id})")
-    if report.computed or report.failed:
+    if report.computed or report.failed or report.elsewhere:
         cached = f"; {report.cached_clips} more read from the feature cache" if report.cached_clips else ""
         print(f"time: extraction {report.extract_s:.1f} s ({report.extracted_clips} clips extracted, "
               f"{clips_s:.2f} clips/s{cached}), fit {report.fit_s:.1f} s, scoring {report.score_s:.1f} s")
     else:
         print("nothing to compute: every job of this grid is stored (no network was built)")
+    _print_problems(report.problems)
     for line in failures(frame):
         print(f"FAILED {line}")
+
+
+def _print_problems(problems: list[tuple[str, str, str, str]], shown: int = 5) -> None:
+    """Files left out of the tasks: counted by kind, the first few named."""
+    if not problems:
+        return
+    kinds = Counter(kind for _, _, kind, _ in problems)
+    counts = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+    print(f"files: {len(problems)} could not be read and were left out ({counts}):")
+    for task, _, _, message in problems[:shown]:
+        print(f"  {task}: {message}")
+    if len(problems) > shown:
+        print(f"  ... and {len(problems) - shown} more (aadbench datasets check lists them all)")

@@ -38,8 +38,13 @@ def normalise_id(value: Any, prefix: str = "id") -> str:
 
 
 def is_audio(path: Path) -> bool:
-    """An audio file by its ending; hidden files (macOS ``._name.wav`` forks included) are not."""
-    return path.suffix.lower() in AUDIO_EXTENSIONS and not path.name.startswith(".") and path.is_file()
+    """An audio file by its ending; hidden files (macOS ``._name.wav`` forks included) are not.
+
+    What the ending promises is not checked here: a folder named ``x.wav``, a broken link or an
+    unreadable file is kept, so that reading it gives a typed, named problem instead of the
+    entry vanishing without a word.
+    """
+    return path.suffix.lower() in AUDIO_EXTENSIONS and not path.name.startswith(".")
 
 
 def audio_files(folder: Path, recursive: bool = False) -> list[Path]:
@@ -162,7 +167,10 @@ class FileDataset(Dataset):
     def fingerprint(self, clip: Clip) -> str:
         if not clip.path:
             return clip.key
-        st = os.stat(clip.path)
+        try:
+            st = os.stat(clip.path)
+        except OSError as exc:  # a broken link, a vanished file: reading it will say what is wrong
+            return f"{clip.path}:error:{exc.errno}"
         return f"{clip.path}:{st.st_size}:{st.st_mtime_ns}"
 
     def config(self) -> dict[str, Any]:
@@ -177,7 +185,7 @@ def _common_duration(paths: Iterable[str]) -> float | None:
     for path in paths:
         try:
             info = sf.info(path)
-        except (RuntimeError, AudioError):
+        except (RuntimeError, AudioError, OSError):
             continue
         if info.samplerate:
             seen[round(info.frames / info.samplerate, 3)] += 1

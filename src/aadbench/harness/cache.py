@@ -43,6 +43,14 @@ IDENTITY_FILE = "identity.json"
 CACHE_VERSION = 1
 
 
+def file_mode() -> int:
+    """0666 less the process's umask: cache files are as readable as any file the user writes
+    (a group sharing a cache folder can read them), not 0600 as temporary files are made."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def default_dir(environ: Mapping[str, str] | None = None) -> Path:
     """``$AADBENCH_CACHE``, else ``$XDG_CACHE_HOME/aadbench/features``, else ``~/.cache/aadbench/features``
     (the command line reads the environment once and passes the folder on)."""
@@ -77,6 +85,7 @@ class ExtractorCache:
 
     folder: Path
     key_mode: str = "fingerprint"
+    mode: int = 0o644
 
     def __post_init__(self) -> None:
         self._audio: dict[int, str] = {}  # per dataset object: its audio configuration as JSON
@@ -120,6 +129,7 @@ class ExtractorCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key}.", suffix=".tmp")
         try:
+            os.chmod(tmp, self.mode)
             with os.fdopen(fd, "wb") as fh:
                 np.save(fh, np.ascontiguousarray(features, dtype=np.float32), allow_pickle=False)
             os.replace(tmp, path)
@@ -136,6 +146,7 @@ class FeatureCache:
             raise ConfigError(f"cache key mode {key_mode!r} is not one of {', '.join(KEY_MODES)}")
         self.root = Path(root).expanduser() if root else default_dir()
         self.key_mode = key_mode
+        self.mode = file_mode()
 
     def for_extractor(self, features_id: Mapping[str, Any]) -> ExtractorCache:
         folder = self.root / extractor_hash(features_id)
@@ -143,11 +154,12 @@ class FeatureCache:
         ident = folder / IDENTITY_FILE
         if not ident.exists():
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".identity.", suffix=".tmp")
+            os.chmod(tmp, self.mode)
             with os.fdopen(fd, "w") as fh:
                 json.dump({"cache_version": CACHE_VERSION, "features": features_id}, fh, indent=1,
                           sort_keys=True, default=str)
             os.replace(tmp, ident)
-        return ExtractorCache(folder, self.key_mode)
+        return ExtractorCache(folder, self.key_mode, self.mode)
 
     def _folders(self) -> Iterator[Path]:
         if self.root.is_dir():

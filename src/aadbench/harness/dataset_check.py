@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..audio import AudioError, probe_audio
+from ..audio import AudioError, file_error, probe_audio
 from ..components import UNKNOWN, Clip, Dataset, Task
 
 LABEL_NAMES = {0: "normal", 1: "anomalous", -1: "unlabelled"}
@@ -27,13 +27,20 @@ def _problem(task: str, clip: Clip, kind: str, reason: str, message: str) -> dic
 
 
 def _probe(task: Task, clip: Clip, channel: Any, problems: list[dict[str, str]]) -> dict[str, Any] | None:
+    """The file's header facts, or None with its problem recorded: one bad file never stops the check."""
+    path = clip.path or clip.key
     try:
-        info = probe_audio(clip.path or clip.key)
+        info = probe_audio(path)
     except AudioError as exc:
         problems.append(_problem(task.name, clip, exc.kind, exc.reason, str(exc)))
         return None
-    except FileNotFoundError as exc:
-        problems.append(_problem(task.name, clip, "missing", "the file does not exist", str(exc)))
+    except OSError as exc:
+        err = file_error(path, exc)
+        problems.append(_problem(task.name, clip, err.kind, err.reason, str(err)))
+        return None
+    except Exception as exc:  # a reader failing in a way nobody foresaw: name it, go on
+        message = f"{path}: {type(exc).__name__}: {exc}"
+        problems.append(_problem(task.name, clip, "error", f"{type(exc).__name__}: {exc}", message))
         return None
     if isinstance(channel, int) and channel >= info["channels"]:
         reason = f"channel {channel} was asked for but the file has {info['channels']} channel(s)"

@@ -52,6 +52,9 @@ def fit_and_score(detector: Detector, prepared: Prepared, task: Task, protocol: 
     clips = [task.clips[i] for i in test]
     labels = np.array([c.label for c in clips])
     extra: dict[str, Any] = metrics.domain_metrics(labels, clip_scores, [c.domain for c in clips])
+    flags = metrics.auc_flags(labels, clip_scores)
+    if flags:
+        extra["auc_flags"] = flags
     if protocol.threshold_quantile:
         extra.update(_decision(detector, prepared, protocol, labels, clip_scores, name))
     counts = prepared.split.counts(task.clips)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..audio import AudioError, resample
+from ..audio import AudioError, file_error, resample
 from ..components import Clip, Dataset, Extractor, Task
 from ..errors import ContractError, TaskError
 from ..progress import bar
@@ -23,8 +23,9 @@ from .cache import ExtractorCache
 
 log = logging.getLogger(__name__)
 
-#: clips handed to an extractor at once (its own batching works across them)
-CLIPS_PER_CALL = 32
+#: clips handed to an extractor at once (its own batching works across them); their features are
+#: cached as soon as the call returns, so an interruption loses at most this many clips' work
+CLIPS_PER_CALL = 8
 #: threads that read (decode, resample) clips ahead of the extractor
 DECODE_WORKERS = 2
 
@@ -35,7 +36,7 @@ Wave = np.ndarray | AudioError
 class TaskFeatures:
     """Per-clip segment features of one task (aligned with its readable clips), and their cost.
 
-    ``bad`` maps the key of each clip that could not be read to the reason; ``n_extracted``
+    ``bad`` maps the key of each clip that could not be read to its problem's kind and message; ``n_extracted``
     counts the clips extracted now, ``n_cached`` those read from the feature cache.
     """
 
@@ -43,7 +44,7 @@ class TaskFeatures:
     seconds: float
     n_extracted: int
     n_cached: int
-    bad: dict[str, str] = field(default_factory=dict)
+    bad: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def extract_task(dataset: Dataset, task: Task, extractor: Extractor, *, desc: str = "", progress: bool = True,
@@ -51,7 +52,7 @@ def extract_task(dataset: Dataset, task: Task, extractor: Extractor, *, desc: st
     """Features of every clip of the task: from the cache where there, else loaded and extracted."""
     start = time.perf_counter()
     feats: dict[str, np.ndarray] = {}
-    bad: dict[str, str] = {}
+    bad: dict[str, tuple[str, str]] = {}
     keys: dict[str, str] = {}
     todo = list(task.clips)
     if cache is not None and not cache.by_content:
@@ -72,7 +73,7 @@ def extract_task(dataset: Dataset, task: Task, extractor: Extractor, *, desc: st
             ready: list[tuple[Clip, np.ndarray]] = []
             for clip, wave in zip(chunk, waves):
                 if isinstance(wave, AudioError):
-                    bad[clip.key] = str(wave)
+                    bad[clip.key] = (wave.kind, str(wave))
                     continue
                 if cache is not None and cache.by_content:
                     keys[clip.key] = cache.content_key(wave, extractor.sample_rate)
@@ -112,6 +113,8 @@ def _read_ahead(pool: ThreadPoolExecutor | None, dataset: Dataset, rate: int, cl
             return resample(dataset.load(clip), dataset.sample_rate, rate)
         except AudioError as exc:
             return exc
+        except OSError as exc:  # a dataset that reads files its own way: the same typed problems
+            return file_error(clip.path or clip.key, exc)
 
     chunks = [clips[i: i + CLIPS_PER_CALL] for i in range(0, len(clips), CLIPS_PER_CALL)]
     if pool is None:
@@ -125,7 +128,12 @@ def _read_ahead(pool: ThreadPoolExecutor | None, dataset: Dataset, rate: int, cl
         yield chunk, [f.result() for f in current]
 
 
-def without_bad(task: Task, bad: dict[str, str], skip_bad_test: bool) -> tuple[Task, dict[str, int]]:
+def is_test_clip(clip: Clip) -> bool:
+    """A clip the task is scored on: a fixed ``test`` split, or an anomalous clip under the paper's hold-out."""
+    return clip.split == "test" or (clip.split is None and clip.label != 0)
+
+
+def without_bad(task: Task, bad: dict[str, tuple[str, str]], skip_bad_test: bool) -> tuple[Task, dict[str, int]]:
     """The task minus unreadable clips.
 
     A broken training clip (a fixed ``train`` split, or a normal clip under the paper's
@@ -134,14 +142,14 @@ def without_bad(task: Task, bad: dict[str, str], skip_bad_test: bool) -> tuple[T
     """
     if not bad:
         return task, {"skipped_train": 0, "skipped_test": 0}
-    is_test = {c.key: c.split == "test" or (c.split is None and c.label != 0) for c in task.clips if c.key in bad}
+    is_test = {c.key: is_test_clip(c) for c in task.clips if c.key in bad}
     test_bad = [k for k, t in is_test.items() if t]
     if test_bad and not skip_bad_test:
-        listing = "; ".join(bad[k] for k in test_bad[:5])
+        listing = "; ".join(bad[k][1] for k in test_bad[:5])
         raise TaskError(f"{len(test_bad)} test clip(s) of {task.name} cannot be read: {listing}"
                         f"{' ...' if len(test_bad) > 5 else ''}. Fix or remove them, or pass --skip-bad-files")
-    for key, reason in bad.items():
-        log.warning("skipping %s clip of %s: %s", "test" if is_test[key] else "training", task.name, reason)
+    for key, (_, message) in bad.items():
+        log.warning("skipping %s clip of %s: %s", "test" if is_test[key] else "training", task.name, message)
     kept = tuple(c for c in task.clips if c.key not in bad)
     return Task(task.machine_type, task.machine_id, kept), {
         "skipped_train": len(bad) - len(test_bad), "skipped_test": len(test_bad)}

@@ -46,6 +46,7 @@ class RunRequest:
     fail_fast: bool = False
     skip_bad_files: bool = False
     offline: bool = False
+    recompute: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", {k: _plain(v) for k, v in self.params.items()})
@@ -105,6 +106,7 @@ class RunPlan:
     fail_fast: bool = False
     skip_bad_files: bool = False
     offline: bool = False
+    recompute: bool = False
 
     def pairs(self, extractor: Component, requires: Mapping[str, str | None]) -> tuple[Component, ...]:
         """The detectors that run on ``extractor``'s features (``requires``: detector label -> extractor).
@@ -122,7 +124,7 @@ class RunPlan:
                 "detectors": [d.as_dict() for d in self.detectors], "seeds": list(self.seeds),
                 "machines": list(self.machines) if self.machines else None, "device": self.device,
                 "protocol": self.protocol.as_dict(), "fail_fast": self.fail_fast,
-                "skip_bad_files": self.skip_bad_files, "offline": self.offline}
+                "skip_bad_files": self.skip_bad_files, "offline": self.offline, "recompute": self.recompute}
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ class ExtractionJob:
     ``extractor.params`` are what the worker builds it with (the run's device filled in);
     ``features_id`` is what cache and job keys depend on, which the built extractor must
     match; ``identity`` is the planned extractor's identity (stored where a job fails before
-    the extractor is built).
+    the extractor is built); ``data_digest`` names the task's data as planned (stored with results).
     """
 
     dataset: Component
@@ -142,6 +144,7 @@ class ExtractionJob:
     extractor: Component
     features_id: Mapping[str, Any]
     identity: Mapping[str, Any] = field(default_factory=dict)
+    data_digest: str = ""
     skip_bad_files: bool = False
     cache: CacheOptions = field(default_factory=CacheOptions)
     registry: RegistryOptions = field(default_factory=RegistryOptions)
@@ -182,6 +185,8 @@ class Grid:
     keys: tuple[str, ...]
     n_stored: int
     notes: tuple[str, ...] = ()
+    #: every task's data as planned, by digest (the coordinator stores the manifests)
+    data: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def n_pending(self) -> int:
@@ -200,6 +205,8 @@ class ExtractionStats:
     skipped_test: int = 0
     load_stats: Mapping[str, int] = field(default_factory=dict)
     identity: Mapping[str, Any] = field(default_factory=dict)
+    #: the clips that could not be read and were left out: (clip key, problem kind, message)
+    problems: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def device(self) -> str:
@@ -287,6 +294,7 @@ class ResultRow:
     device: str | None = None
     metrics: Mapping[str, Any] | None = None
     created_at: str | None = None
+    data_digest: str | None = None
 
     def values(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

@@ -44,6 +44,22 @@ def check_scores(scores: np.ndarray, who: str) -> np.ndarray:
     return arr
 
 
+#: fewer clips than this of either class make an AUC too uncertain to rank pipelines by
+MIN_CLIPS_PER_CLASS = 5
+
+
+def auc_flags(labels: np.ndarray, scores: np.ndarray) -> list[str]:
+    """Why an AUC deserves a warning: ``few_clips`` (fewer than :data:`MIN_CLIPS_PER_CLASS` normal or
+    anomalous test clips) and ``constant_scores`` (every clip scored alike: 0.5 by construction)."""
+    labels, scores = np.asarray(labels), np.asarray(scores, dtype=np.float64)
+    out = []
+    if min(int((labels == 0).sum()), int((labels == 1).sum())) < MIN_CLIPS_PER_CLASS:
+        out.append("few_clips")
+    if scores.size and float(np.ptp(scores)) == 0.0:
+        out.append("constant_scores")
+    return out
+
+
 def _both_classes(labels: np.ndarray) -> bool:
     return bool((labels == 0).any() and (labels == 1).any())
 

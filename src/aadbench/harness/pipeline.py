@@ -10,9 +10,12 @@ compute builds no network, touches no network connection and is recorded as up t
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..components import Dataset
@@ -24,6 +27,7 @@ from .grid import CacheOptions, DetectorJob, DetectorOutcome, ExtractionStats, G
 from .planner import GridContext, plan_grid, select_tasks
 from .registry import Registry
 from .store import ResultStore, RunCounts
+from .store.writer import HEARTBEAT_S
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +61,10 @@ class RunReport:
     cached_clips: int = 0
     fit_s: float = 0.0
     score_s: float = 0.0
+    #: files left out of the tasks this run extracted: (task, clip key, problem kind, message)
+    problems: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: jobs another live run had claimed (it computes them)
+    elsewhere: int = 0
 
 
 class Runner:
@@ -74,7 +82,8 @@ class Runner:
         dataset: Dataset = spec.create(**self.plan.dataset.params)
         self.components.put("dataset", spec.name, self.plan.dataset.params, dataset)
         tasks = select_tasks(dataset.tasks(), self.plan.machines)
-        ctx = GridContext(registry=self.registry, dataset=dataset, tasks=tuple(tasks), done=self.store.done_keys,
+        ctx = GridContext(registry=self.registry, dataset=dataset, tasks=tuple(tasks), stored=self.store.stored,
+                          manifest=self.store.manifest,
                           cache=self.options.cache, registry_options=self.registry.options,
                           progress=self.options.progress,
                           identity_device="cpu" if self.options.executor == "dask" else None,
@@ -91,10 +100,12 @@ class Runner:
         status = "failed"
         try:
             if executor is not None:
-                sink = _Sink(self.store, report, self.plan.protocol.as_dict())
-                executor.run(grid.work, self.plan.protocol, sink, fail_fast=self.plan.fail_fast)
+                self.store.save_manifests({d: (data.task, data.manifest) for d, data in grid.data.items()})
+                sink = _Sink(self.store, report, self.plan.protocol.as_dict(), recompute=self.plan.recompute)
+                with Heartbeat(self.store.path, report.run_id, lambda: (report.computed, report.failed)):
+                    executor.run(grid.work, self.plan.protocol, sink, fail_fast=self.plan.fail_fast)
             status = UP_TO_DATE if not grid.work else ("finished" if report.failed == 0 else "finished with failures")
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, SystemExit):
             status = "interrupted"
             raise
         finally:
@@ -117,11 +128,38 @@ class Runner:
         return device_label(resolve_device(self.plan.device))
 
 
+class Heartbeat:
+    """Beats the run's heartbeat in the store every :data:`HEARTBEAT_S` seconds (its own connection)."""
+
+    def __init__(self, path: Path, run_id: str, progress: Callable[[], tuple[int, int]] = lambda: (0, 0),
+                 every: float = HEARTBEAT_S) -> None:
+        self.path, self.run_id, self.every, self.progress = path, run_id, every, progress
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="aadbench-heartbeat", daemon=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                with ResultStore(self.path) as store:
+                    store.heartbeat(self.run_id, *self.progress())
+            except Exception as exc:  # a busy or vanished database must not stop the run
+                log.debug("heartbeat of run %s failed: %s", self.run_id, exc)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 class _Sink:
     """Commits each detector job's outcome: the coordinator alone writes the store."""
 
-    def __init__(self, store: ResultStore, report: RunReport, protocol: Mapping[str, Any]) -> None:
-        self.store, self.report, self.protocol = store, report, dict(protocol)
+    def __init__(self, store: ResultStore, report: RunReport, protocol: Mapping[str, Any], *,
+                 recompute: bool = False) -> None:
+        self.store, self.report, self.protocol, self.recompute = store, report, dict(protocol), recompute
         self.counted: set[str] = set()
 
     def _count(self, work: TaskWork, stats: ExtractionStats) -> None:
@@ -134,6 +172,7 @@ class _Sink:
         self.report.extract_s += stats.seconds
         self.report.extracted_clips += stats.n_extracted
         self.report.cached_clips += stats.n_cached
+        self.report.problems += [(ext.task, key, kind, message) for key, kind, message in stats.problems]
 
     def _row(self, work: TaskWork, job: DetectorJob, stats: ExtractionStats | None, **values: Any) -> ResultRow:
         ext = work.extraction
@@ -148,15 +187,27 @@ class _Sink:
             extractor_config=identity, weights=str(identity.get("weights_label", "n/a")),
             pretrained=int(bool(weights.get("pretrained", False))) if isinstance(weights, Mapping) else 0,
             detector=job.detector.label, detector_config=job.detector.params, seed=job.seed,
-            protocol=self.protocol,
+            protocol=self.protocol, data_digest=ext.data_digest or None,
             device=stats.device if stats is not None else str(ext.extractor.params.get("device", "cpu")),
             **extra, **values)
+
+    def claim(self, work: TaskWork) -> TaskWork | None:
+        """The part of ``work`` this run now holds (the rest is claimed by a live run, or stored since)."""
+        keys = [j.key for j in work.detectors]
+        digest = None if self.recompute else work.extraction.data_digest  # recompute: stored ones too
+        mine = set(self.store.claim(self.report.run_id, keys, digest))
+        self.report.elsewhere += len(keys) - len(mine)
+        if not mine:
+            return None
+        return TaskWork(work.extraction, tuple(j for j in work.detectors if j.key in mine))
 
     def ok(self, work: TaskWork, job: DetectorJob, outcome: DetectorOutcome) -> None:
         self._count(work, outcome.stats)
         m, stats = outcome.metrics, outcome.stats
         metrics = {**m.metrics, "skipped_train": stats.skipped_train, "skipped_test": stats.skipped_test,
                    "load_stats": dict(stats.load_stats), "cache_hits": stats.n_cached}
+        if stats.problems:
+            metrics["skipped_kinds"] = dict(Counter(kind for _, kind, _ in stats.problems))
         row = self._row(work, job, stats, status="ok", auc=m.auc, pauc=m.pauc, n_train=m.n_train,
                         n_test_normal=m.n_test_normal, n_test_anomalous=m.n_test_anomalous, n_scored=m.n_scored,
                         n_train_segments=m.n_train_segments, fit_s=m.fit_s, score_s=m.score_s, metrics=metrics)

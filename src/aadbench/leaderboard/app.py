@@ -108,6 +108,8 @@ def _notes(scoped: pd.DataFrame, dataset: str) -> None:
     if random:
         st.warning(f"Rows with weights **random** ({', '.join(random)}) use randomly initialised networks, "
                    "not ImageNet weights; they never enter the paper comparison.")
+    if "flagged" in scoped and (scoped["flagged"] & (scoped["status"] == "ok")).any():
+        st.warning(tables.FLAG_NOTE)
 
 
 def paper_tab(frame: pd.DataFrame) -> None:

@@ -26,7 +26,7 @@ FILTERS = {"run_id": "Runs", "extractor": "Extractors", "detector": "Detectors",
 #: frame column -> the store column it is read from
 COLUMNS = {
     "job_key": "job_key", "run_id": "run_id", "dataset": "dataset",
-    "snr": "dataset_config.snr", "year": "dataset_config.year",
+    "snr": "dataset_config.snr", "year": "dataset_config.year", "flags": "metrics.auc_flags",
     **{c: c for c in ("machine_type", "machine_id", "extractor", "weights", "pretrained", "detector", "seed",
                       "status", "error", "auc", "pauc", "n_scored", "extract_s", "n_extracted_clips", "fit_s",
                       "score_s", "device")},
@@ -65,6 +65,7 @@ def load_results(path: str | Path) -> pd.DataFrame:
     for col in ("auc", "pauc", "extract_s", "fit_s", "score_s", "snr", "year"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce") if col in ("snr", "year") else frame[col].astype(float)
     frame["pretrained"] = frame["pretrained"].fillna(0).astype(int)
+    frame["flagged"] = frame["flags"].fillna("[]").astype(str).ne("[]")
     frame["seed"] = frame["seed"].astype(int)
     keys = ["dataset", "snr", "year"]
     codes = frame.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()  # numbered as first seen

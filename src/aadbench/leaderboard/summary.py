@@ -1,12 +1,13 @@
 """The table ``aadbench run`` prints at its end: AUC per pipeline and machine, mean ± std over seeds."""
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-from .tables import format_cell
+from .tables import FLAG, format_cell
 
 
 def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -15,7 +16,17 @@ def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     if frame.empty:
         return frame
     frame["machine"] = frame["machine_type"] + "/" + frame["machine_id"]
+    frame["flagged"] = [bool(_flags(m)) for m in frame.get("metrics", pd.Series([None] * len(frame)))]
     return frame
+
+
+def _flags(metrics: Any) -> list[str]:
+    try:
+        value = json.loads(metrics) if isinstance(metrics, str) else metrics
+    except ValueError:
+        return []
+    flags = value.get("auc_flags") if isinstance(value, dict) else None
+    return list(flags) if isinstance(flags, list) else []
 
 
 def run_summary(frame: pd.DataFrame, metric: str = "auc") -> pd.DataFrame:
@@ -29,7 +40,9 @@ def run_summary(frame: pd.DataFrame, metric: str = "auc") -> pd.DataFrame:
     label = label.where(~random, label + " (random weights)")  # not for extractors without weights
     ok = ok.assign(pipeline=label)
     stats = ok.groupby(["pipeline", "machine"])["value"].agg(["mean", "std", "count"])
-    cells = stats.apply(lambda r: format_cell(r["mean"], r["std"], r["count"]), axis=1).unstack("machine")
+    flagged = ok.groupby(["pipeline", "machine"])["flagged"].any() if "flagged" in ok else None
+    cells = stats.apply(lambda r: format_cell(r["mean"], r["std"], r["count"])
+                        + (FLAG if flagged is not None and flagged[r.name] else ""), axis=1).unstack("machine")
     cells["mean"] = ok.groupby(["pipeline", "machine"])["value"].mean().groupby("pipeline").mean().map("{:.1f}".format)
     cells.index.name = f"{metric.upper()} (%)"
     return cells

@@ -26,6 +26,10 @@ PAPER_FILE = "mueller2021_icaart_table1.csv"
 PAPER_DETECTORS = {"b-gmm": "bgmm", "if": "iforest", "oc-svm": "ocsvm"}
 PAPER_EXTRACTORS = {"-": "mel-patches"}
 NO_WEIGHTS = "n/a"  # extractors without network weights (mel-patches for the DCAEs)
+#: marks a cell with an AUC from fewer than 5 clips of a class or from constant scores
+FLAG = " †"
+FLAG_NOTE = ("† an AUC of this cell comes from fewer than 5 normal or anomalous test clips, or from scores "
+             "that are all equal: too uncertain to rank pipelines by")
 
 
 @dataclass
@@ -40,6 +44,8 @@ class Leaderboard:
     seeds: pd.Series
     rank: pd.Series
     marks: pd.DataFrame
+    #: cells with a result whose AUC is flagged (fewer than 5 clips of a class, or constant scores)
+    flagged: pd.DataFrame | None = None
 
     @property
     def empty(self) -> bool:
@@ -52,7 +58,10 @@ class Leaderboard:
     @cached_property
     def _text(self) -> pd.DataFrame:
         columns = cast(list[tuple[str, str]], list(self.mean.columns))
-        cells = {column_label(c): [format_cell(m, s, n) for m, s, n in zip(self.mean[c], self.std[c], self.count[c])]
+        flagged = self.flagged if self.flagged is not None else pd.DataFrame(index=self.mean.index)
+        cells = {column_label(c): [format_cell(m, s, n) + (FLAG if f else "") for m, s, n, f in
+                                   zip(self.mean[c], self.std[c], self.count[c],
+                                       flagged[c] if c in flagged else [False] * len(self.mean))]
                  for c in columns}
         out = pd.DataFrame(cells, index=self.mean.index)
         out["rank"] = self.rank.astype("Int64").astype(str)
@@ -128,8 +137,12 @@ def leaderboard(frame: pd.DataFrame, metric: str = "auc", title: str = "") -> Le
     mean = wide["mean"].sort_index()
     rank = mean[(ALL, AVG)].round(1).rank(ascending=False, method="min")
     seeds = ok.groupby(ROW_KEYS)["seed"].nunique().reindex(mean.index)
+    flagged = None
+    if "flagged" in ok and ok["flagged"].any():
+        flagged = (ok.groupby(ROW_KEYS + CELL_KEYS)["flagged"].any().unstack(CELL_KEYS)
+                   .reindex(index=mean.index).fillna(False).astype(bool))
     return Leaderboard(title, mean, wide["std"].reindex(mean.index), wide["count"].reindex(mean.index).fillna(0),
-                       seeds, rank, best_marks(mean))
+                       seeds, rank, best_marks(mean), flagged)
 
 
 def _column_order(index: pd.MultiIndex) -> list[tuple[str, str]]:

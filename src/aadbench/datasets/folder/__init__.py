@@ -9,6 +9,7 @@ DEFAULTS = {
     "data_root": "",
     "manifest": "",
     "machine": "",
+    "allow_outside_root": False,
     **AUDIO_DEFAULTS,
 }
 
@@ -22,6 +23,7 @@ def register_datasets() -> list[DatasetSpec]:
                     "or a CSV manifest.\n"
                     "data_root holds train/ (any nesting) and test/normal/ + test/anomalous/ (or abnormal/, "
                     "anomaly/), or several such machine folders; manifest: a CSV with path,label "
-                    "[,split,machine,section,domain]; machine: the name (default the folder's name).",
+                    "[,split,machine,section,domain] whose paths stay under data_root (or the manifest's folder) "
+                    "unless allow_outside_root=true; machine: the name (default the folder's name).",
         defaults=DEFAULTS,
     )]

@@ -33,14 +33,25 @@ def _section(value: str) -> str:
     return f"section_{int(text):02d}" if text.isdigit() else text
 
 
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` (links followed) lies in ``root``."""
+    try:
+        Path(os.path.realpath(path)).relative_to(os.path.realpath(root))
+    except ValueError:
+        return False
+    return True
+
+
 class FolderDataset(FileDataset):
     """One task per machine (and manifest section); train / test as the folders or the manifest say."""
 
     name = "folder"
     layout = LAYOUT
 
-    def __init__(self, data_root: Any = "", manifest: Any = "", machine: Any = "", sample_rate: int = 16000,
-                 channel: int | str = 0, length_policy: str = "keep", duration: float | None = None) -> None:
+    def __init__(self, data_root: Any = "", manifest: Any = "", machine: Any = "", allow_outside_root: bool = False,
+                 sample_rate: int = 16000, channel: int | str = 0, length_policy: str = "keep",
+                 duration: float | None = None) -> None:
+        self.allow_outside_root = bool(allow_outside_root)
         text = str(manifest or "").strip()
         self.manifest = Path(text).expanduser().resolve() if text else None
         if self.manifest is not None and not self.manifest.is_file():
@@ -134,6 +145,9 @@ class FolderDataset(FileDataset):
         path = Path(text).expanduser()
         assert self.manifest is not None  # only called by _scan_manifest
         path = Path(os.path.abspath(path if path.is_absolute() else self.manifest.parent / path))
+        if not self.allow_outside_root and not _inside(path, self.root):
+            raise DataError(f"{where}: {text!r} lies outside the data folder {self.root}; keep the recordings under "
+                            f"it, or set folder.allow_outside_root=true if that is meant")
         attrs = {"machine_type": machine, "section": section}
         return Clip(text.replace("\\", "/"), MANIFEST_LABELS[label], str(path), split,
                     domain=row.get("domain") or "source", attributes=attrs)

@@ -17,7 +17,10 @@ EXECUTORS = ("local", "dask")
 
 
 class Sink(Protocol):
-    """The coordinator's side: called once per detector job, in the coordinator's process."""
+    """The coordinator's side, in the coordinator's process: ``claim`` before a work's jobs start
+    (the part this run holds, or None), then ``ok`` or ``failed`` once per detector job."""
+
+    def claim(self, work: TaskWork) -> TaskWork | None: ...
 
     def ok(self, work: TaskWork, job: DetectorJob, outcome: DetectorOutcome) -> None: ...
 

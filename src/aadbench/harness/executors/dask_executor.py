@@ -71,7 +71,7 @@ class DaskExecutor:
         client, cluster = self._client()
         try:
             self._check_workers(client)
-            futures = self._submit(client, works, protocol)
+            futures = self._submit(client, works, protocol, sink)
             self._collect(client, distributed, futures, sink, fail_fast)
         finally:
             client.close()
@@ -87,13 +87,14 @@ class DaskExecutor:
                              f"{client.scheduler.address} has the resource GPU=1: start them with "
                              "`dask worker ADDRESS --resources GPU=1`, or run with --device cpu")
 
-    def _submit(self, client: Any, works: Sequence[TaskWork], protocol: ProtocolConfig
+    def _submit(self, client: Any, works: Sequence[TaskWork], protocol: ProtocolConfig, sink: Sink
                 ) -> dict[Any, tuple[TaskWork, DetectorJob]]:
         run = uuid.uuid4().hex[:8]
         resources = {"GPU": 1} if self.gpu_workers else None
         futures: dict[Any, tuple[TaskWork, DetectorJob]] = {}
-        for i, work in enumerate(works):
-            if not work.detectors:
+        for i, planned in enumerate(works):
+            work = sink.claim(planned)
+            if work is None or not work.detectors:
                 continue
             ext = client.submit(run_extraction, work.extraction, key=f"extract-{run}-{i}", pure=False,
                                 resources=resources, priority=0)

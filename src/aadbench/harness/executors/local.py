@@ -20,7 +20,10 @@ class LocalExecutor:
         self.components, self.progress = components, progress
 
     def run(self, works: Sequence[TaskWork], protocol: ProtocolConfig, sink: Sink, *, fail_fast: bool) -> None:
-        for work in works:
+        for planned in works:
+            work = sink.claim(planned)
+            if work is None:  # another run computes it
+                continue
             ext = work.extraction
             try:
                 extraction = run_extraction(ext, self.components, progress=self.progress)

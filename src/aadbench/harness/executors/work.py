@@ -105,7 +105,8 @@ def run_extraction(job: ExtractionJob, components: Components | None = None, *,
     after = dataset.load_stats()
     stats = ExtractionStats(seconds=feats.seconds, n_extracted=feats.n_extracted, n_cached=feats.n_cached,
                             skipped_train=skipped["skipped_train"], skipped_test=skipped["skipped_test"],
-                            load_stats={k: v - before.get(k, 0) for k, v in after.items()}, identity=dict(identity))
+                            load_stats={k: v - before.get(k, 0) for k, v in after.items()}, identity=dict(identity),
+                            problems=tuple((key, kind, message) for key, (kind, message) in feats.bad.items()))
     return Extraction(job, kept, feats.features, stats)
 
 

@@ -31,9 +31,9 @@ class DbState:
     n_results: int = 0
 
 
-def _expression(column: str) -> str:
+def _expression(column: str, have: set[str]) -> str:
     if column in RESULT_COLUMNS:
-        return column
+        return column if column in have else "NULL"  # a column an older schema lacks
     base, dot, key = column.partition(".")
     if dot and base in JSON_COLUMNS and key.replace("_", "").isalnum():
         return f"CASE WHEN json_valid({base}) THEN json_extract({base}, '$.{key}') END"
@@ -96,7 +96,8 @@ class ResultsReader:
     def results(self, columns: Sequence[str] = RESULT_COLUMNS, keys: Sequence[str] | None = None
                 ) -> list[tuple[Any, ...]]:
         """Result rows as tuples of ``columns`` (every job, or those of ``keys``)."""
-        select = "SELECT " + ", ".join(_expression(c) for c in columns) + " FROM results"
+        have = set(self._columns("results"))
+        select = "SELECT " + ", ".join(_expression(c, have) for c in columns) + " FROM results"
         if keys is None:
             return self.conn.execute(select).fetchall()
         return [row for chunk, marks in _chunks(keys)

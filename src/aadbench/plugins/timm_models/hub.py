@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,15 @@ def load(model: str, choice: str, *, offline: bool = False) -> tuple[torch.nn.Mo
     return _pretrained(model, required=choice != "auto", offline=offline)
 
 
+def _url(src: dict[str, Any]) -> str:
+    """Where the weights would be downloaded from (the Hugging Face hub's endpoint for hub repositories)."""
+    if src["kind"] == "hf-hub":
+        from huggingface_hub import constants
+
+        return str(constants.ENDPOINT)
+    return str(src["location"])
+
+
 def pretrained_identity(model: str, src: dict[str, Any], file: Path | None) -> dict[str, Any]:
     return {"kind": "pretrained", "source": f"timm:{model} ({src['location']})", "pretrained": True,
             "file": file.name if file else ""}
@@ -150,6 +160,10 @@ def _pretrained(model: str, required: bool, offline: bool) -> tuple[torch.nn.Mod
         return _unavailable(model, src, required, "timm has no pretrained weights for it")
     if found is None and offline:
         return _unavailable(model, src, required, "offline and not in the cache")
+    if found is None and not weights_mod.reachable(_url(src)):
+        host = urllib.parse.urlsplit(_url(src)).hostname
+        return _unavailable(model, src, required, f"no network: {host} cannot be reached within "
+                                                  f"{weights_mod.PROBE_TIMEOUT_S:g} s")
     try:
         with hf_offline(found is not None or offline):
             net = create(model, pretrained=True)

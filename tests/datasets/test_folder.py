@@ -70,14 +70,14 @@ def test_manifest(tmp_path):
                         "../rec/c.flac,anomalous,test,fan,0,target\n"
                         f"{elsewhere},1,test,fan,1,source\n"
                         "../rec/a.wav,normal,train,fan,1,source\n")
-    ds = FolderDataset(manifest=manifest)
+    ds = FolderDataset(data_root=tmp_path, manifest=manifest)  # the recordings lie beside the manifest's folder
     assert [t.name for t in ds.tasks()] == ["fan/section_00", "fan/section_01"]
     clips = {c.key: c for c in ds.tasks()[0].clips}
     c = clips["../rec/c.flac"]
     assert (c.label, c.split, c.domain) == (ANOMALOUS, "test", "target")
     assert c.path == str(tmp_path / "rec" / "c.flac")
     assert ds.load(c).shape == (4000,) and ds.load_stats()["resampled"] == 1
-    assert ds.config()["data_root"] == str(manifest.parent) and ds.config()["manifest"] == str(manifest)
+    assert ds.config()["data_root"] == str(tmp_path) and ds.config()["manifest"] == str(manifest)
 
 
 def test_manifest_without_split_leaves_it_to_the_harness(tmp_path):

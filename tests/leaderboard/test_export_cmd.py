@@ -75,7 +75,17 @@ def test_export_of_an_empty_database(main, empty_db, capsys):
 
 def test_leaderboard_starts_streamlit_on_the_app(main, tmp_path, monkeypatch, capsys):
     calls = []
-    monkeypatch.setattr(leaderboard_cmd.subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+
+    class Server:
+        def __init__(self, cmd):
+            calls.append(cmd)
+
+        def wait(self, timeout=None):
+            return 0
+
+        def poll(self):
+            return 0
+    monkeypatch.setattr(leaderboard_cmd.subprocess, "Popen", Server)
     db = tmp_path / "none.sqlite"
     assert main(["leaderboard", "--db", str(db), "--port", "8777"]) == 0
     (cmd,) = calls

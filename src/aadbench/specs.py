@@ -74,8 +74,11 @@ class ComponentSpec:
 
     ``defaults`` lists every parameter the factory accepts with its default value;
     ``--set name.param=value`` on the command line is checked and converted against it.
-    ``fixed`` holds arguments the factory always receives and users cannot set (which member
-    of a family of models the record is: ``{"arch": "resnet34"}``). ``name_param`` names the
+    ``unkeyed_defaults`` names parameters added after results were first stored, with the value
+    that reproduces what was computed before: a job key leaves such a parameter out while it holds
+    that value, so results stored before it existed are still found. ``fixed`` holds arguments the
+    factory always receives and users cannot set (which member of a family of models the record is:
+    ``{"arch": "resnet34"}``). ``name_param`` names the
     parameter that ``NAME:VALUE`` on the command line sets (``timm:convnext_tiny`` sets
     ``model``); ``None`` when the name takes no argument.
     """
@@ -88,17 +91,22 @@ class ComponentSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     fixed: Mapping[str, Any] = field(default_factory=dict)
     name_param: str | None = None
+    unkeyed_defaults: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.name or any(c.isspace() or c in ",=:@" for c in self.name):
             raise ValueError(f"component name {self.name!r} must be non-empty, without spaces, ',', '=', ':' or '@'")
         object.__setattr__(self, "defaults", _frozen(self.defaults))
         object.__setattr__(self, "fixed", _frozen(self.fixed))
+        object.__setattr__(self, "unkeyed_defaults", _frozen(self.unkeyed_defaults))
         first_line = (self.description or "").strip().splitlines()
         if not first_line:
             raise ValueError(f"component {self.name!r} needs a one-line description")
         if self.name_param is not None and self.name_param not in self.defaults:
             raise ValueError(f"component {self.name!r}: name_param {self.name_param!r} is not one of its defaults")
+        stray = sorted(set(self.unkeyed_defaults) - set(self.defaults))
+        if stray:
+            raise ValueError(f"component {self.name!r}: unkeyed_defaults {', '.join(stray)} are not among its defaults")
         clash = sorted(set(self.fixed) & set(self.defaults))
         if clash:
             raise ValueError(f"component {self.name!r}: {', '.join(clash)} cannot be both fixed and a default")

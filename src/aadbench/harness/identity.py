@@ -61,9 +61,14 @@ def extractor_identity(spec: ExtractorSpec, params: Mapping[str, Any], *, fetch:
     return {k: v for k, v in identity.items() if k != "device"}
 
 
+def keyed(params: Mapping[str, Any], unkeyed: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` without those that hold their ``unkeyed`` value (added after results were stored)."""
+    return {k: v for k, v in params.items() if not (k in unkeyed and v == unkeyed[k])}
+
+
 def features_id(spec: ExtractorSpec, params: Mapping[str, Any], identity: Mapping[str, Any]) -> dict[str, Any]:
     """The extractor's name, parameters and identity, without the non-semantic settings."""
-    merged = {**params, **identity}
+    merged = {**keyed(params, spec.unkeyed_defaults), **identity}
     return {"name": spec.name, **{k: v for k, v in merged.items() if k not in NON_SEMANTIC}}
 
 
@@ -73,8 +78,9 @@ def semantic(identity: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def detector_key(*, dataset: str, dataset_config: Mapping[str, Any], task: str, features: Mapping[str, Any],
-                 detector: str, detector_params: Mapping[str, Any], seed: int, protocol: Mapping[str, Any]) -> str:
+                 detector: str, detector_params: Mapping[str, Any], seed: int, protocol: Mapping[str, Any],
+                 unkeyed: Mapping[str, Any] | None = None) -> str:
     """The key of one detector job (stable across versions: stored results are found by it)."""
-    params = {k: v for k, v in detector_params.items() if k not in DETECTOR_NON_SEMANTIC}
+    params = {k: v for k, v in keyed(detector_params, unkeyed or {}).items() if k not in DETECTOR_NON_SEMANTIC}
     return job_key(dataset=dataset, dataset_config=dataset_config, task=task, features=features,
                    detector=detector, detector_params=params, seed=seed, protocol=protocol)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ... import weights as weights_api
 from ...components import Dataset, Task
+from ...devices import resolve_backend
 from ...errors import ConfigError
 from ...specs import ComponentSpec, ExtractorSpec
 from ..grid import CacheOptions, Component, DetectorJob, ExtractionJob, Grid, RunPlan, TaskWork
@@ -94,6 +95,7 @@ class _ExtractorPlanner:
                  ) -> None:
         self.plan, self.ctx, self.spec, self.ext = plan, ctx, spec, ext
         self.detectors, self.dataset_config, self.data = detectors, dataset_config, data
+        self.unkeyed = {d.label: ctx.registry.get("detector", d.name).unkeyed_defaults for d in detectors}
         #: tasks whose stored results were computed from other data: the old digest, and the jobs affected
         self.changed: dict[str, str] = {}
         self.changed_jobs: dict[str, int] = {}
@@ -140,15 +142,18 @@ class _ExtractorPlanner:
                     params = self._detector_params(det, seed)
                     key = detector_key(dataset=self.plan.dataset.label, dataset_config=self.dataset_config,
                                        task=task.name, features=fid, detector=det.label, detector_params=params,
-                                       seed=seed, protocol=protocol)
+                                       seed=seed, protocol=protocol, unkeyed=self.unkeyed[det.label])
                     task_jobs.append(DetectorJob(key, dataclasses.replace(det, params=params), seed))
             out.append((task, task_jobs))
         return fid, out
 
     def _detector_params(self, det: Component, seed: int) -> dict[str, Any]:
         spec = self.ctx.registry.get("detector", det.name)
-        return fill(det.params, spec.defaults, det.overrides, device=self.plan.device, random_state=seed,
-                    progress=None if self.ctx.progress else False)
+        params = fill(det.params, spec.defaults, det.overrides, device=self.plan.device, random_state=seed,
+                      progress=None if self.ctx.progress else False)
+        if params.get("backend") == "auto":  # what auto means on this machine is part of the result
+            params["backend"] = resolve_backend("auto", self.plan.device)
+        return params
 
     def _pending(self, jobs: Sequence[tuple[Task, list[DetectorJob]]]) -> list[tuple[Task, list[DetectorJob]]]:
         """The jobs not stored for the data as it is now (all of them with ``recompute``)."""

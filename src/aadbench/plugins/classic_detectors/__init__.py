@@ -7,18 +7,22 @@ from ...specs import DetectorSpec
 _MOD = "aadbench.plugins.classic_detectors"
 
 _MIXTURE = {"n_components": 80, "covariance_type": "diag", "init_params": "kmeans",
-            "max_iter": 150, "reg_covar": 1e-6, "random_state": 0}
+            "max_iter": 150, "reg_covar": 1e-6, "random_state": 0,
+            "backend": "auto",   # auto | sklearn | torch (auto: torch on a GPU, scikit-learn on the CPU)
+            "device": "auto", "dtype": "float64", "tol": 1e-3}
+#: added after results were first stored: left out of job keys at these values (scikit-learn's fits)
+_MIXTURE_UNKEYED = {"backend": "sklearn", "dtype": "float64", "tol": 1e-3}
 
 
 @hookimpl
 def register_detectors() -> list[DetectorSpec]:
     return [
         DetectorSpec("gmm", f"{_MOD}.sklearn_models:GMM",
-                     "Gaussian mixture, 80 diagonal components (float64); score = -log-likelihood.",
-                     dict(_MIXTURE)),
+                     "Gaussian mixture, 80 diagonal components (float64; torch on a GPU); score = -log-likelihood.",
+                     dict(_MIXTURE), unkeyed_defaults=_MIXTURE_UNKEYED),
         DetectorSpec("bgmm", f"{_MOD}.sklearn_models:BayesianGMM",
                      "Variational Bayesian Gaussian mixture, as the GMM; score = -log-likelihood.",
-                     dict(_MIXTURE)),
+                     dict(_MIXTURE), unkeyed_defaults=_MIXTURE_UNKEYED),
         DetectorSpec("iforest", f"{_MOD}.sklearn_models:IForest",
                      "Isolation Forest with 128 trees; score = -score_samples.",
                      {"n_estimators": 128, "random_state": 0}),

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ...components import Detector
+from ...devices import resolve_backend
 
 
 def as_float64(X: np.ndarray, who: str) -> np.ndarray:
@@ -20,14 +21,27 @@ def as_float64(X: np.ndarray, who: str) -> np.ndarray:
 
 
 class _Mixture(Detector):
-    """GaussianMixture-like models fitted in float64 (float32 fails with 80 diagonal components)."""
+    """Diagonal Gaussian mixtures in float64 (float32 fails with 80 diagonal components in scikit-learn).
+
+    ``backend``: ``sklearn``, ``torch`` (:mod:`.torch_mixtures`, the same algorithm on the GPU when
+    there is one; diagonal covariances only) or ``auto`` (torch on a GPU, scikit-learn on the CPU,
+    where it measured as fast). With the torch backend ``init_params="kmeans"`` runs k-means in
+    torch and ``"sklearn-kmeans"`` starts from scikit-learn's k-means labels (the same start as
+    the sklearn backend).
+    """
+
+    kind = "gmm"
 
     def __init__(self, n_components: int = 80, covariance_type: str = "diag", init_params: str = "kmeans",
-                 max_iter: int = 150, reg_covar: float = 1e-6, random_state: int = 0) -> None:
+                 max_iter: int = 150, reg_covar: float = 1e-6, random_state: int = 0, backend: str = "auto",
+                 device: str = "auto", dtype: str = "float64", tol: float = 1e-3) -> None:
         self.n_components, self.covariance_type, self.init_params = n_components, covariance_type, init_params
         self.max_iter, self.reg_covar, self.random_state = max_iter, reg_covar, random_state
-
-    cli_name = "gmm"
+        self.backend, self.device, self.dtype, self.tol = backend, device, dtype, tol
+        self.backend_ = resolve_backend(backend, device)
+        if self.backend_ == "torch" and covariance_type != "diag":
+            raise ValueError(f"{self.kind}: backend=torch fits diagonal covariances only, not {covariance_type!r}; "
+                             f"use backend=sklearn")
 
     @abstractmethod
     def _model(self) -> Any:
@@ -38,35 +52,55 @@ class _Mixture(Detector):
         if X.shape[0] < self.n_components:
             raise ValueError(
                 f"{type(self).__name__}: {X.shape[0]} training features for {self.n_components} components; "
-                f"lower n_components (e.g. --set {self.cli_name}.n_components={max(1, X.shape[0] // 4)}) "
+                f"lower n_components (e.g. --set {self.kind}.n_components={max(1, X.shape[0] // 4)}) "
                 f"or train on more clips")
-        self.model_ = self._model().fit(X)
+        if self.backend_ == "torch":
+            from ...devices import resolve_device, resolve_dtype
+            from .torch_mixtures import fit_mixture
+
+            init = "sklearn-kmeans" if self.init_params == "sklearn-kmeans" else "kmeans"
+            self.model_: Any = fit_mixture(self.kind, X, n_components=self.n_components, reg_covar=self.reg_covar,
+                                      max_iter=self.max_iter, tol=self.tol, seed=self.random_state, init=init,
+                                      device=resolve_device(self.device), dtype=resolve_dtype(self.dtype))
+        else:
+            self.model_ = self._model().fit(X)
         return self
 
     def score(self, X: np.ndarray) -> np.ndarray:
-        scores: np.ndarray = -self.model_.score_samples(as_float64(X, type(self).__name__))
+        X = as_float64(X, type(self).__name__)
+        if self.backend_ == "torch":
+            import torch
+
+            with torch.inference_mode():
+                Xt = torch.as_tensor(X, dtype=self.model_.means_.dtype, device=self.model_.means_.device)
+                torch_scores: np.ndarray = -self.model_.score_samples(Xt).double().cpu().numpy()
+            return torch_scores
+        scores: np.ndarray = -self.model_.score_samples(X)
         return scores
+
+    def _init(self) -> str:
+        return "kmeans" if self.init_params == "sklearn-kmeans" else self.init_params
 
 
 class GMM(_Mixture):
-    cli_name = "gmm"
+    kind = "gmm"
 
     def _model(self) -> Any:
         from sklearn.mixture import GaussianMixture
 
         return GaussianMixture(n_components=self.n_components, covariance_type=self.covariance_type,
-                               init_params=self.init_params, max_iter=self.max_iter,
+                               init_params=self._init(), max_iter=self.max_iter, tol=self.tol,
                                reg_covar=self.reg_covar, random_state=self.random_state)
 
 
 class BayesianGMM(_Mixture):
-    cli_name = "bgmm"
+    kind = "bgmm"
 
     def _model(self) -> Any:
         from sklearn.mixture import BayesianGaussianMixture
 
         return BayesianGaussianMixture(n_components=self.n_components, covariance_type=self.covariance_type,
-                                       init_params=self.init_params, max_iter=self.max_iter,
+                                       init_params=self._init(), max_iter=self.max_iter, tol=self.tol,
                                        reg_covar=self.reg_covar, random_state=self.random_state)
 
 

@@ -129,7 +129,7 @@ def test_bad_component_arguments_are_clear_errors(tmp_path, capsys, name, messag
 def test_no_progress_silences_the_training_bars_too(tmp_path, capsys):
     args = ["run", "--plugins", "small-dcae", "--set", "small-dcae.epochs=2", "--set", "synthetic.machines=fan",
             "--set", "synthetic.ids=id_00", "--set", "synthetic.n_normal=4", "--set", "synthetic.n_anomalous=2",
-            "--set", "synthetic.duration=2", "--seeds", "1", "--device", "cpu"]
+            "--set", "synthetic.duration=2", "--seeds", "1", "--device", "cpu", "--jobs", "1"]
     assert main([*args, "--db", str(tmp_path / "a.sqlite"), "--no-progress"]) == 0
     assert "epoch" not in capsys.readouterr().err
     assert main([*args, "--db", str(tmp_path / "b.sqlite")]) == 0

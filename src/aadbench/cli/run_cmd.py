@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from collections import Counter
@@ -88,6 +89,10 @@ def _add_speed_options(p: argparse.ArgumentParser) -> None:
     ex.add_argument("--address", default=None,
                     help="Dask scheduler, e.g. tcp://host:8786 (default: start a local cluster)")
     ex.add_argument("--workers", type=int, default=2, help="worker processes of the local Dask cluster (default 2)")
+    ex.add_argument("--jobs", type=int, default=None, metavar="N",
+                    help="detector jobs fitted at once in worker processes, one BLAS thread each (default: the "
+                         "number of CPU cores; 1 fits them one after another in this process). Jobs on a GPU "
+                         "run one at a time")
     ex.add_argument("--gpu-workers", action="store_true",
                     help="place extraction jobs on Dask workers started with --resources GPU=1 "
                          "(implied by --device cuda with --executor dask)")
@@ -148,10 +153,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _executor_options(args: argparse.Namespace) -> dict[str, Any]:
+    if args.jobs is not None and args.jobs < 1:
+        raise ConfigError(f"--jobs must be at least 1, not {args.jobs}")
     if args.executor != "dask":
         if args.address or args.gpu_workers:
             raise ConfigError("--address and --gpu-workers go with --executor dask")
-        return {}
+        return {"jobs": args.jobs if args.jobs is not None else (os.cpu_count() or 1)}
     gpu = args.gpu_workers or str(args.device).startswith("cuda")
     return {"address": args.address, "n_workers": args.workers, "gpu_workers": gpu}
 
@@ -179,7 +186,8 @@ def print_summary(report: RunReport, frame: Any, db: str) -> None:
     if report.computed or report.failed or report.elsewhere:
         cached = f"; {report.cached_clips} more read from the feature cache" if report.cached_clips else ""
         print(f"time: extraction {report.extract_s:.1f} s ({report.extracted_clips} clips extracted, "
-              f"{clips_s:.2f} clips/s{cached}), fit {report.fit_s:.1f} s, scoring {report.score_s:.1f} s")
+              f"{clips_s:.2f} clips/s{cached}; {report.decoded} files decoded), fit {report.fit_s:.1f} s, "
+              f"scoring {report.score_s:.1f} s")
     else:
         print("nothing to compute: every job of this grid is stored (no network was built)")
     _print_problems(report.problems)

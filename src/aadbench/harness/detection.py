@@ -77,4 +77,5 @@ def _decision(detector: Detector, prepared: Prepared, protocol: ProtocolConfig, 
 
 
 def describe_error(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    """``Type: message``; a failure in a worker process keeps the type it had there."""
+    return f"{getattr(exc, 'error_type', type(exc).__name__)}: {exc}"

@@ -1,8 +1,10 @@
-"""Extracting a task: features of every clip, from the cache where there, else read and extracted.
+"""Extracting a task: features of every clip for every extractor of the run, each clip decoded once.
 
-Clips are read (decoded, resampled) by a small thread pool one chunk ahead of the extractor;
-every clip extracted is written to the cache at once, so an interrupted extraction loses
-nothing. Unreadable clips are collected and handled by the bad-file policy (:func:`without_bad`).
+Clips are read (decoded at the dataset's rate) by a small thread pool one chunk ahead of the
+extractors, so decoding overlaps the frontends and networks; each chunk is resampled once per
+rate the extractors want and handed to every extractor that does not have the clips cached.
+Features are cached as soon as a chunk is extracted, so an interruption loses at most one chunk.
+Unreadable clips are collected and handled by the bad-file policy (:func:`without_bad`).
 """
 from __future__ import annotations
 
@@ -23,10 +25,12 @@ from .cache import ExtractorCache
 
 log = logging.getLogger(__name__)
 
-#: clips handed to an extractor at once (its own batching works across them); their features are
-#: cached as soon as the call returns, so an interruption loses at most this many clips' work
+#: clips handed to an extractor at once on the CPU (its own batching works across them); their
+#: features are cached as soon as the call returns, so an interruption loses at most this many
 CLIPS_PER_CALL = 8
-#: threads that read (decode, resample) clips ahead of the extractor
+#: the same on a GPU, where batches must be large to fill the device
+CLIPS_PER_CALL_GPU = 64
+#: threads that read (decode) clips ahead of the extractors
 DECODE_WORKERS = 2
 
 Wave = np.ndarray | AudioError
@@ -36,8 +40,9 @@ Wave = np.ndarray | AudioError
 class TaskFeatures:
     """Per-clip segment features of one task (aligned with its readable clips), and their cost.
 
-    ``bad`` maps the key of each clip that could not be read to its problem's kind and message; ``n_extracted``
-    counts the clips extracted now, ``n_cached`` those read from the feature cache.
+    ``bad`` maps the key of each clip that could not be read to its problem's kind and message;
+    ``n_extracted`` counts the clips extracted now, ``n_cached`` those read from the feature
+    cache, ``n_decoded`` the files this extraction decoded (shared by all its extractors).
     """
 
     features: tuple[np.ndarray, ...]
@@ -45,49 +50,112 @@ class TaskFeatures:
     n_extracted: int
     n_cached: int
     bad: dict[str, tuple[str, str]] = field(default_factory=dict)
+    n_decoded: int = 0
+
+
+@dataclass
+class _Member:
+    """One extractor's side of a shared extraction."""
+
+    extractor: Extractor
+    cache: ExtractorCache | None
+    feats: dict[str, np.ndarray] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    n_cached: int = 0
+    n_extracted: int = 0
+    seconds: float = 0.0
+
+    def look_up(self, dataset: Dataset, clips: Sequence[Clip]) -> list[Clip]:
+        """The clips not in the cache (every clip under content keys: their audio must be read first)."""
+        if self.cache is None or self.cache.by_content:
+            return list(clips)
+        missing = []
+        for clip in clips:
+            self.keys[clip.key] = self.cache.clip_key(dataset, clip)
+            hit = self.cache.load(self.keys[clip.key])
+            if hit is None:
+                missing.append(clip)
+            else:
+                self.feats[clip.key] = hit
+        self.n_cached = len(self.feats)
+        return missing
 
 
 def extract_task(dataset: Dataset, task: Task, extractor: Extractor, *, desc: str = "", progress: bool = True,
-                 cache: ExtractorCache | None = None, decode_workers: int = DECODE_WORKERS) -> TaskFeatures:
-    """Features of every clip of the task: from the cache where there, else loaded and extracted."""
+                 cache: ExtractorCache | None = None, decode_workers: int = DECODE_WORKERS,
+                 clips_per_call: int = CLIPS_PER_CALL) -> TaskFeatures:
+    """Features of every clip of the task with one extractor (see :func:`extract_shared`)."""
+    return extract_shared(dataset, task, [(extractor, cache)], desc=desc, progress=progress,
+                          decode_workers=decode_workers, clips_per_call=clips_per_call)[0]
+
+
+def extract_shared(dataset: Dataset, task: Task, extractors: Sequence[tuple[Extractor, ExtractorCache | None]], *,
+                   desc: str = "", progress: bool = True, decode_workers: int = DECODE_WORKERS,
+                   clips_per_call: int = CLIPS_PER_CALL) -> list[TaskFeatures]:
+    """Features of every clip of the task for each extractor, every needed clip decoded once."""
     start = time.perf_counter()
-    feats: dict[str, np.ndarray] = {}
+    members = [_Member(ex, cache) for ex, cache in extractors]
+    missing = {m_i: {c.key for c in m.look_up(dataset, task.clips)} for m_i, m in enumerate(members)}
+    wanted = set().union(*missing.values()) if missing else set()
+    todo = [c for c in task.clips if c.key in wanted]
     bad: dict[str, tuple[str, str]] = {}
-    keys: dict[str, str] = {}
-    todo = list(task.clips)
-    if cache is not None and not cache.by_content:
-        todo = []
-        for clip in task.clips:
-            keys[clip.key] = cache.clip_key(dataset, clip)
-            hit = cache.load(keys[clip.key])
-            if hit is None:
-                todo.append(clip)
-            else:
-                feats[clip.key] = hit
-    cached, extracted = len(feats), 0
+    decode_wait = 0.0
     pool = ThreadPoolExecutor(decode_workers, thread_name_prefix="aadbench-decode") if decode_workers > 0 else None
-    with bar(total=len(task.clips), desc=desc or task.name, unit="clip", enabled=progress) as pbar, \
+    label = desc or (task.name if len(members) == 1 else f"{task.name} ({len(members)} extractors)")
+    with bar(total=len(task.clips), desc=label, unit="clip", enabled=progress) as pbar, \
             (pool or contextlib.nullcontext()):
-        pbar.update(cached)
-        for chunk, waves in _read_ahead(pool, dataset, extractor.sample_rate, todo):
-            ready: list[tuple[Clip, np.ndarray]] = []
+        pbar.update(len(task.clips) - len(todo))
+        chunks = _read_ahead(pool, dataset, todo, clips_per_call)
+        while True:
+            t0 = time.perf_counter()
+            item = next(chunks, None)
+            decode_wait += time.perf_counter() - t0
+            if item is None:
+                break
+            chunk, waves = item
+            readable = []
             for clip, wave in zip(chunk, waves):
                 if isinstance(wave, AudioError):
                     bad[clip.key] = (wave.kind, str(wave))
-                    continue
-                if cache is not None and cache.by_content:
-                    keys[clip.key] = cache.content_key(wave, extractor.sample_rate)
-                    hit = cache.load(keys[clip.key])
-                    if hit is not None:
-                        feats[clip.key] = hit
-                        cached += 1
-                        continue
-                ready.append((clip, wave))
-            _extract_chunk(extractor, ready, feats, cache, keys)
-            extracted += len(ready)
+                else:
+                    readable.append((clip, wave))
+            by_rate: dict[int, list[np.ndarray]] = {}
+            for m_i, member in enumerate(members):
+                _feed(member, dataset, readable, missing[m_i], by_rate)
             pbar.update(len(chunk))
-    ordered = tuple(feats[c.key] for c in task.clips if c.key in feats)
-    return TaskFeatures(ordered, time.perf_counter() - start, extracted, cached, bad)
+    share = decode_wait / max(1, len(members))
+    elapsed = time.perf_counter() - start
+    out = []
+    for m in members:
+        ordered = tuple(m.feats[c.key] for c in task.clips if c.key in m.feats)
+        seconds = m.seconds + share if len(members) > 1 else elapsed
+        out.append(TaskFeatures(ordered, seconds, m.n_extracted, m.n_cached, dict(bad), n_decoded=len(todo)))
+    return out
+
+
+def _feed(member: _Member, dataset: Dataset, readable: Sequence[tuple[Clip, np.ndarray]], missing: set[str],
+          by_rate: dict[int, list[np.ndarray]]) -> None:
+    """Hand one chunk of decoded clips to one extractor (resampled once per rate for all of them)."""
+    t0 = time.perf_counter()
+    rate = int(member.extractor.sample_rate)
+    if rate not in by_rate:
+        by_rate[rate] = [resample(w, dataset.sample_rate, rate) for _, w in readable]
+    ready: list[tuple[Clip, np.ndarray]] = []
+    for (clip, _), wave in zip(readable, by_rate[rate]):
+        if clip.key not in missing:
+            continue
+        cache = member.cache
+        if cache is not None and cache.by_content:
+            member.keys[clip.key] = cache.content_key(wave, rate)
+            hit = cache.load(member.keys[clip.key])
+            if hit is not None:
+                member.feats[clip.key] = hit
+                member.n_cached += 1
+                continue
+        ready.append((clip, wave))
+    _extract_chunk(member.extractor, ready, member.feats, member.cache, member.keys)
+    member.n_extracted += len(ready)
+    member.seconds += time.perf_counter() - t0
 
 
 def _extract_chunk(extractor: Extractor, ready: Sequence[tuple[Clip, np.ndarray]], feats: dict[str, np.ndarray],
@@ -104,19 +172,19 @@ def _extract_chunk(extractor: Extractor, ready: Sequence[tuple[Clip, np.ndarray]
             cache.save(keys[clip.key], arr)
 
 
-def _read_ahead(pool: ThreadPoolExecutor | None, dataset: Dataset, rate: int, clips: list[Clip]
+def _read_ahead(pool: ThreadPoolExecutor | None, dataset: Dataset, clips: list[Clip], size: int
                 ) -> Iterator[tuple[list[Clip], list[Wave]]]:
-    """Chunks of clips with their waveforms (or the AudioError that reading raised), one chunk ahead
-    when there is a pool (else read in turn)."""
+    """Chunks of clips with their waveforms at the dataset's rate (or the AudioError that reading
+    raised), one chunk ahead when there is a pool (else read in turn)."""
     def read(clip: Clip) -> Wave:
         try:
-            return resample(dataset.load(clip), dataset.sample_rate, rate)
+            return dataset.load(clip)
         except AudioError as exc:
             return exc
         except OSError as exc:  # a dataset that reads files its own way: the same typed problems
             return file_error(clip.path or clip.key, exc)
 
-    chunks = [clips[i: i + CLIPS_PER_CALL] for i in range(0, len(clips), CLIPS_PER_CALL)]
+    chunks = [clips[i: i + size] for i in range(0, len(clips), size)]
     if pool is None:
         for chunk in chunks:
             yield chunk, [read(c) for c in chunk]

@@ -207,6 +207,8 @@ class ExtractionStats:
     identity: Mapping[str, Any] = field(default_factory=dict)
     #: the clips that could not be read and were left out: (clip key, problem kind, message)
     problems: tuple[tuple[str, str, str], ...] = ()
+    #: files decoded for the task (once for all the extractors that ran on it together)
+    n_decoded: int = 0
 
     @property
     def device(self) -> str:

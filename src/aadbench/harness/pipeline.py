@@ -65,6 +65,8 @@ class RunReport:
     problems: list[tuple[str, str, str, str]] = field(default_factory=list)
     #: jobs another live run had claimed (it computes them)
     elsewhere: int = 0
+    #: audio files decoded (once per task for all the extractors that needed them)
+    decoded: int = 0
 
 
 class Runner:
@@ -115,6 +117,8 @@ class Runner:
 
     def _executor(self) -> Executor:
         opts = dict(self.options.executor_options)
+        if any(p.distribution == "(in-process)" for p in self.registry.plugins):
+            opts["jobs"] = 1  # worker processes could not see plugins registered in this process
         return make_executor(self.options.executor, components=self.components, progress=self.options.progress,
                              **opts)
 
@@ -161,6 +165,7 @@ class _Sink:
                  recompute: bool = False) -> None:
         self.store, self.report, self.protocol, self.recompute = store, report, dict(protocol), recompute
         self.counted: set[str] = set()
+        self.decoded: set[str] = set()
 
     def _count(self, work: TaskWork, stats: ExtractionStats) -> None:
         """Extraction figures enter the report once per extraction."""
@@ -169,6 +174,9 @@ class _Sink:
         if tag in self.counted:
             return
         self.counted.add(tag)
+        if ext.task not in self.decoded:
+            self.decoded.add(ext.task)
+            self.report.decoded += stats.n_decoded
         self.report.extract_s += stats.seconds
         self.report.extracted_clips += stats.n_extracted
         self.report.cached_clips += stats.n_cached

@@ -35,11 +35,12 @@ class Executor(Protocol):
 
 
 def make_executor(name: str = "local", *, components: Components | None = None, progress: bool = True,
-                  address: str | None = None, n_workers: int = 2, gpu_workers: bool = False) -> Executor:
+                  address: str | None = None, n_workers: int = 2, gpu_workers: bool = False, jobs: int = 1
+                  ) -> Executor:
     if name == "local":
         from .local import LocalExecutor
 
-        return LocalExecutor(components or Components(), progress=progress)
+        return LocalExecutor(components or Components(), progress=progress, jobs=jobs)
     if name == "dask":
         from .dask_executor import DaskExecutor
 

@@ -7,14 +7,14 @@ from the registry. Only the coordinator writes results.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ...components import Dataset, Extractor
+from ...components import Dataset, Extractor, Task
 from ...errors import IdentityMismatchError, TaskError
-from ..cache import FeatureCache
+from ..cache import ExtractorCache, FeatureCache
 from ..detection import Prepared, fit_and_score, prepare
-from ..extraction import extract_task, without_bad
+from ..extraction import CLIPS_PER_CALL, CLIPS_PER_CALL_GPU, TaskFeatures, extract_shared, without_bad
 from ..grid import DetectorJob, DetectorOutcome, Extraction, ExtractionJob, ExtractionStats
 from ..identity import canonical_json, features_id
 from ..protocol import ProtocolConfig, split_task
@@ -77,16 +77,54 @@ def process_components() -> Components:
     return _PROCESS_COMPONENTS
 
 
-def run_extraction(job: ExtractionJob, components: Components | None = None, *,
-                   progress: bool = False) -> Extraction:
+def run_extraction(job: ExtractionJob, components: Components | None = None, *, progress: bool = False
+                   ) -> Extraction:
     """Build the dataset and extractor named in ``job`` and extract its task (cache first)."""
+    (result,) = run_extractions([job], components, progress=progress)
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def run_extractions(jobs: Sequence[ExtractionJob], components: Components | None = None, *,
+                    progress: bool = False) -> list[Extraction | BaseException]:
+    """The extraction jobs of one task, its clips decoded once for all of them.
+
+    An extractor that cannot be built, or whose task cannot be scored (unreadable test clips),
+    gives its exception in place of an :class:`Extraction`; the others go on.
+    """
     comp = components or process_components()
-    registry = comp.registry_for(job.registry)
-    dataset: Dataset = comp.get("dataset", job.dataset.name, job.dataset.params)
+    first = jobs[0]
+    registry = comp.registry_for(first.registry)
+    dataset: Dataset = comp.get("dataset", first.dataset.name, first.dataset.params)
     tasks = {t.name: t for t in dataset.tasks()}
-    if job.task not in tasks:
-        raise TaskError(f"dataset {job.dataset.label} has no task {job.task} here")
-    task = tasks[job.task]
+    if first.task not in tasks:
+        raise TaskError(f"dataset {first.dataset.label} has no task {first.task} here")
+    task = tasks[first.task]
+    results: list[Extraction | BaseException | None] = [None] * len(jobs)
+    members: list[tuple[int, Extractor, ExtractorCache | None]] = []
+    for i, job in enumerate(jobs):
+        try:
+            members.append((i, *_build(comp, registry, job)))
+        except Exception as exc:
+            results[i] = exc
+    if members:
+        gpu = any(str(ex.identity().get("device", "cpu")).startswith("cuda") for _, ex, _ in members)
+        before = dataset.load_stats()
+        feats = extract_shared(dataset, task, [(ex, cache) for _, ex, cache in members], progress=progress,
+                               clips_per_call=CLIPS_PER_CALL_GPU if gpu else CLIPS_PER_CALL)
+        after = dataset.load_stats()
+        load_stats = {k: v - before.get(k, 0) for k, v in after.items()}
+        for (i, extractor, _), got in zip(members, feats):
+            try:
+                results[i] = _extraction(jobs[i], task, extractor, got, load_stats)
+            except Exception as exc:
+                results[i] = exc
+    return [r for r in results if r is not None]
+
+
+def _build(comp: Components, registry: Registry, job: ExtractionJob) -> tuple[Extractor, ExtractorCache | None]:
+    """The job's extractor (checked against the planned identity) and its feature cache."""
     extractor: Extractor = comp.get("extractor", job.extractor.name, job.extractor.params)
     identity = extractor.identity()
     spec = registry.get("extractor", job.extractor.name)
@@ -98,15 +136,17 @@ def run_extraction(job: ExtractionJob, components: Components | None = None, *,
     cache = None
     if job.cache.root is not None:
         cache = comp.cache(job.cache.root, job.cache.key_mode).for_extractor(job.features_id)
-    before = dataset.load_stats()
-    feats = extract_task(dataset, task, extractor, desc=f"{job.extractor.label} {task.name}", progress=progress,
-                         cache=cache)
+    return extractor, cache
+
+
+def _extraction(job: ExtractionJob, task: Task, extractor: Extractor, feats: TaskFeatures,
+                load_stats: dict[str, int]) -> Extraction:
     kept, skipped = without_bad(task, feats.bad, job.skip_bad_files)
-    after = dataset.load_stats()
     stats = ExtractionStats(seconds=feats.seconds, n_extracted=feats.n_extracted, n_cached=feats.n_cached,
                             skipped_train=skipped["skipped_train"], skipped_test=skipped["skipped_test"],
-                            load_stats={k: v - before.get(k, 0) for k, v in after.items()}, identity=dict(identity),
-                            problems=tuple((key, kind, message) for key, (kind, message) in feats.bad.items()))
+                            load_stats=load_stats, identity=dict(extractor.identity()),
+                            problems=tuple((key, kind, message) for key, (kind, message) in feats.bad.items()),
+                            n_decoded=feats.n_decoded)
     return Extraction(job, kept, feats.features, stats)
 
 

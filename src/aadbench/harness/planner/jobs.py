@@ -83,6 +83,8 @@ def plan_grid(plan: RunPlan, ctx: GridContext) -> Grid:
     if legacy:
         notes.append(f"{legacy} stored result(s) predate the data check (no digest of their data was stored): they "
                      f"are kept; --recompute computes everything again")
+    order = {t.name: i for i, t in enumerate(ctx.tasks)}
+    work.sort(key=lambda w: order[w.extraction.task])  # task-major: a task's extractors share one decode
     manifests = {d.digest: d for d in data.values()}
     return Grid(plan, tuple(work), tuple(keys), stored, tuple(notes), manifests)
 

@@ -4,7 +4,7 @@
 """
 import pytest
 
-from aadbench.cli import bench
+from aadbench.cli.bench import extraction as bench
 
 N_CLIPS = 12
 

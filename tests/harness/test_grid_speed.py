@@ -53,7 +53,7 @@ def test_torch_mixtures_equal_scikit_learns_from_the_same_start():
     import torch
     from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 
-    from aadbench.cli.bench import paper_scale_features
+    from aadbench.cli.bench.detectors import paper_scale_features
     from aadbench.plugins.classic_detectors.torch_mixtures import fit_mixture, sklearn_kmeans_labels
 
     X, Y = paper_scale_features(1500, 300, 48)

@@ -112,9 +112,16 @@ class MelFrontend(torch.nn.Module):
         return F.interpolate(rgb, size=size, mode=cfg.interpolation,
                              align_corners=False if cfg.interpolation in ("bilinear", "bicubic") else None)
 
+    def to_device(self, batch: torch.Tensor) -> torch.Tensor:
+        """Host samples to the frontend's device: through pinned memory and an asynchronous copy on a GPU."""
+        device = self.window.device
+        if device.type != "cuda":
+            return batch.to(device)
+        return batch.pin_memory().to(device, non_blocking=True)
+
     def clip_patches(self, wave: np.ndarray | torch.Tensor) -> torch.Tensor:
         """One waveform -> its scaled patches ``(P, n_mels, patch_frames)`` in [0, 1]."""
-        tensor = torch.as_tensor(wave, dtype=torch.float32, device=self.window.device)
+        tensor = self.to_device(torch.as_tensor(wave, dtype=torch.float32))
         return self.scale(self.patches(self.mel_db(tensor)))
 
     def batch_patches(self, waves: Sequence[np.ndarray | torch.Tensor]) -> list[torch.Tensor]:
@@ -125,7 +132,7 @@ class MelFrontend(torch.nn.Module):
             by_length.setdefault(int(w.shape[-1]), []).append(i)
         for idx in by_length.values():
             batch = torch.stack([torch.as_tensor(waves[i], dtype=torch.float32) for i in idx])
-            mels = self.mel_db(batch.to(self.window.device))
+            mels = self.mel_db(self.to_device(batch))
             for i, mel in zip(idx, mels):
                 out[i] = self.scale(self.patches(mel))
         return out  # type: ignore[return-value]

@@ -150,7 +150,8 @@ class TorchvisionCNN(Extractor):
         counts = [p.shape[0] for p in patches]
         flat = torch.cat(patches) if patches else torch.empty(0, 64, 64)
         outs = [self._embed(flat[i: i + self.batch_size]) for i in range(0, flat.shape[0], self.batch_size)]
-        feats = torch.cat(outs).numpy() if outs else np.zeros((0, self.dim), np.float32)
+        # one copy back at the end: the GPU works through every batch without waiting for the host
+        feats = torch.cat(outs).float().cpu().numpy() if outs else np.zeros((0, self.dim), np.float32)
         return [a.copy() for a in np.split(feats, np.cumsum(counts)[:-1])]
 
     def _embed(self, unit: torch.Tensor) -> torch.Tensor:
@@ -160,7 +161,7 @@ class TorchvisionCNN(Extractor):
         images = self.frontend.images(unit)  # resize before any layout or type change: faster
         memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
         out: torch.Tensor = self.net(images.to(dtype=self.dtype, memory_format=memory_format))
-        return out[:n].float().cpu()
+        return out[:n]
 
 
 def load_weights(arch: str, choice: str, *, offline: bool = False) -> tuple[dict[str, Any] | None, dict[str, Any]]:

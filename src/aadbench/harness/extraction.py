@@ -51,6 +51,8 @@ class TaskFeatures:
     n_cached: int
     bad: dict[str, tuple[str, str]] = field(default_factory=dict)
     n_decoded: int = 0
+    #: the feature cache file of each clip (aligned with ``features``; empty without a cache)
+    paths: tuple[str, ...] = ()
 
 
 @dataclass
@@ -128,8 +130,11 @@ def extract_shared(dataset: Dataset, task: Task, extractors: Sequence[tuple[Extr
     out = []
     for m in members:
         ordered = tuple(m.feats[c.key] for c in task.clips if c.key in m.feats)
+        paths = tuple(str(m.cache.path(m.keys[c.key])) for c in task.clips if c.key in m.feats) \
+            if m.cache is not None else ()
         seconds = m.seconds + share if len(members) > 1 else elapsed
-        out.append(TaskFeatures(ordered, seconds, m.n_extracted, m.n_cached, dict(bad), n_decoded=len(todo)))
+        out.append(TaskFeatures(ordered, seconds, m.n_extracted, m.n_cached, dict(bad), n_decoded=len(todo),
+                                paths=paths))
     return out
 
 

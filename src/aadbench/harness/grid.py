@@ -223,10 +223,34 @@ class Extraction:
     task: Task
     features: tuple[np.ndarray, ...]
     stats: ExtractionStats
+    #: each clip's feature cache file (aligned with ``features``; empty without a cache)
+    paths: tuple[str, ...] = ()
 
     def __reduce__(self) -> tuple[Any, ...]:
         # memory-mapped cache files travel as plain arrays
-        return (Extraction, (self.job, self.task, tuple(np.asarray(f) for f in self.features), self.stats))
+        return (Extraction, (self.job, self.task, tuple(np.asarray(f) for f in self.features), self.stats,
+                             self.paths))
+
+    def by_reference(self) -> Extraction | CachedExtraction:
+        """What to send to another process on this machine: the cache files' paths where every clip
+        has one (the receiver memory-maps them), else the features themselves."""
+        if self.paths and len(self.paths) == len(self.features):
+            return CachedExtraction(self.job, self.task, self.stats, self.paths)
+        return self
+
+
+@dataclass(frozen=True)
+class CachedExtraction:
+    """An :class:`Extraction` whose features stay in the feature cache's files until :meth:`load`."""
+
+    job: ExtractionJob
+    task: Task
+    stats: ExtractionStats
+    paths: tuple[str, ...]
+
+    def load(self) -> Extraction:
+        features = tuple(np.load(p, mmap_mode="r", allow_pickle=False) for p in self.paths)
+        return Extraction(self.job, self.task, features, self.stats, self.paths)
 
 
 @dataclass(frozen=True)

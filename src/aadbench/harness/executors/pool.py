@@ -15,7 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from typing import Any
 
-from ..grid import DetectorJob, DetectorOutcome, Extraction
+from ..grid import CachedExtraction, DetectorJob, DetectorOutcome, Extraction
 from ..protocol import ProtocolConfig
 
 log = logging.getLogger(__name__)
@@ -51,12 +51,14 @@ def _init_worker() -> None:
         pass
 
 
-def run_in_worker(extraction: Extraction, job: DetectorJob, protocol: ProtocolConfig) -> DetectorOutcome | JobFailure:
+def run_in_worker(extraction: Extraction | CachedExtraction, job: DetectorJob, protocol: ProtocolConfig
+                  ) -> DetectorOutcome | JobFailure:
     """One detector job, in a worker: its outcome or what went wrong."""
     from .work import run_detector
 
     try:
-        return run_detector(extraction, job, protocol)
+        loaded = extraction.load() if isinstance(extraction, CachedExtraction) else extraction
+        return run_detector(loaded, job, protocol)
     except Exception as exc:
         return JobFailure(type(exc).__name__, str(exc))
 
@@ -82,7 +84,8 @@ class DetectorPool:
         """Queue a job; yields the ``(tag, outcome)`` of jobs that finished while there was no room."""
         while len(self._pending) >= 2 * self.jobs:
             yield from self._completed(block=True)
-        self._pending[self._pool().submit(run_in_worker, extraction, job, protocol)] = tag
+        payload = extraction.by_reference()  # the cache's file paths instead of the features, where it can
+        self._pending[self._pool().submit(run_in_worker, payload, job, protocol)] = tag
 
     def _completed(self, block: bool) -> Iterator[tuple[Any, DetectorOutcome | JobFailure]]:
         if not self._pending:

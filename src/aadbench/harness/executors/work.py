@@ -147,7 +147,7 @@ def _extraction(job: ExtractionJob, task: Task, extractor: Extractor, feats: Tas
                             load_stats=load_stats, identity=dict(extractor.identity()),
                             problems=tuple((key, kind, message) for key, (kind, message) in feats.bad.items()),
                             n_decoded=feats.n_decoded)
-    return Extraction(job, kept, feats.features, stats)
+    return Extraction(job, kept, feats.features, stats, feats.paths)  # both without the unreadable clips
 
 
 def prepare_split(extraction: Extraction, seed: int, protocol: ProtocolConfig) -> Prepared:

@@ -18,7 +18,7 @@ def test_quick_json_reports_the_ratios_and_targets(capsys, tmp_path):
     assert res["machine"]["cpu_capability"] and isinstance(res["machine"]["native_bfloat16"], bool)
     assert res["grid"]["fresh_db_extracted_clips"] == 0, "the fresh results file reused the cached features"
     assert set(res["detectors"]) == {"gmm", "bgmm", "iforest", "ocsvm", "kde", "knn", "mahalanobis", "mahalanobis_64"}
-    assert res["jobs"]["jobs"] > 0 and res["jobs"]["workers"] >= 1
+    assert res["jobs"]["single_threaded"]["jobs"] > 0 and res["jobs"]["paper_mix"]["workers"] >= 1
     assert set(res["targets"]) >= {"speedup_vs_naive", "frontend_share", "cache_rerun_speedup", "peak_memory_gb"}
     assert list(tmp_path.iterdir()) == [], "temporary files are removed"
 

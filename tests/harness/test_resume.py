@@ -1,4 +1,5 @@
-"""A run killed with SIGKILL mid-grid loses nothing it committed; the same command completes only the rest."""
+"""A run killed with SIGKILL mid-grid (detector jobs in worker processes) loses nothing it committed; the same
+command completes only the rest."""
 import os
 import signal
 import sqlite3
@@ -14,7 +15,7 @@ from aadbench.harness.store import ResultsReader
 GRID = ["--set", "synthetic.machines=fan,pump,slider,valve", "--set", "synthetic.ids=id_00",
         "--set", "synthetic.n_normal=8", "--set", "synthetic.n_anomalous=3", "--set", "synthetic.duration=2",
         "--weights", "none", "--no-progress", "--plugins", "squeezenet1_1,gmm,iforest",
-        "--set", "gmm.n_components=1", "--seeds", "2"]
+        "--set", "gmm.n_components=1", "--seeds", "2", "--jobs", "2"]  # detector jobs in worker processes
 TOTAL = 4 * 2 * 2
 
 

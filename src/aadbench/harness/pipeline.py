@@ -127,6 +127,8 @@ class Runner:
             return self.plan.device
         if executor.name == "dask":
             return "dask"
+        if self.plan.device == "cpu":
+            return "cpu"  # no torch import to say so
         from ..devices import device_label, resolve_device
 
         return device_label(resolve_device(self.plan.device))

@@ -30,9 +30,11 @@ def format_table(res: dict[str, Any]) -> str:
                       f"the feature cache {g['fresh_db_on_cache_s']:.1f} s ({g['fresh_db_extracted_clips']} clips "
                       f"extracted)"]
     if res.get("jobs"):
-        j = res["jobs"]
-        lines += ["", f"detector-heavy grid ({j['jobs']} jobs, features cached): --jobs 1 {j['one_s']:.1f} s, "
-                      f"--jobs {j['workers']} {j['parallel_s']:.1f} s ({j['one_s'] / j['parallel_s']:.2f}x)"]
+        lines.append("")
+    for j in (res.get("jobs") or {}).values():
+        lines.append(f"detector-heavy grid, {'+'.join(j['detectors'])} ({j['jobs']} jobs, features cached): "
+                     f"--jobs 1 {j['one_s']:.1f} s, --jobs {j['workers']} {j['parallel_s']:.1f} s "
+                     f"({j['one_s'] / j['parallel_s']:.2f}x)")
     if res["detectors"]:
         lines += ["", f"{'detector':<18}{'backend':>9}{'fit s':>9}{'score s':>9}   (train x dim, scored)"]
         for name, d in res["detectors"].items():

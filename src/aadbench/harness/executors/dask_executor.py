@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import ExecutorError
 from ..detection import describe_error
-from ..grid import DetectorJob, TaskWork
+from ..grid import DetectorJob, Extraction, TaskWork
 from ..protocol import ProtocolConfig
-from .work import run_detector, run_extraction
+from .local import by_task
+from .work import run_detector, run_extractions
 
 if TYPE_CHECKING:
     from . import Sink
@@ -92,17 +93,20 @@ class DaskExecutor:
         run = uuid.uuid4().hex[:8]
         resources = {"GPU": 1} if self.gpu_workers else None
         futures: dict[Any, tuple[TaskWork, DetectorJob]] = {}
-        for i, planned in enumerate(works):
-            work = sink.claim(planned)
-            if work is None or not work.detectors:
+        for g, group in enumerate(by_task(works)):
+            claimed = [w for w in (sink.claim(planned) for planned in group) if w is not None and w.detectors]
+            if not claimed:
                 continue
-            ext = client.submit(run_extraction, work.extraction, key=f"extract-{run}-{i}", pure=False,
-                                resources=resources, priority=0)
-            for job in work.detectors:
-                on_gpu = self.gpu_workers and str(job.detector.params.get("device", "")).startswith("cuda")
-                future = client.submit(run_detector, ext, job, protocol, key=f"detect-{run}-{job.key}",
-                                       pure=False, priority=1, resources={"GPU": 1} if on_gpu else None)
-                futures[future] = (work, job)
+            # one worker decodes the task's clips once for all its extractors
+            shared = client.submit(run_extractions, [w.extraction for w in claimed], key=f"extract-{run}-{g}",
+                                   pure=False, resources=resources, priority=0)
+            for i, work in enumerate(claimed):
+                ext = client.submit(_pick, shared, i, key=f"extraction-{run}-{g}-{i}", pure=False, priority=1)
+                for job in work.detectors:
+                    on_gpu = self.gpu_workers and str(job.detector.params.get("device", "")).startswith("cuda")
+                    future = client.submit(run_detector, ext, job, protocol, key=f"detect-{run}-{job.key}",
+                                           pure=False, priority=2, resources={"GPU": 1} if on_gpu else None)
+                    futures[future] = (work, job)
         return futures
 
     def _collect(self, client: Any, distributed: Any, futures: dict[Any, tuple[TaskWork, DetectorJob]],
@@ -124,6 +128,14 @@ class DaskExecutor:
                     sink.ok(work, job, future.result())
                 future.release()
                 pbar.update(1)
+
+
+def _pick(extractions: list[Extraction | BaseException], index: int) -> Extraction:
+    """One extractor's result of a shared extraction (its failure, raised)."""
+    result = extractions[index]
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
 def _exception(future: Any) -> BaseException:

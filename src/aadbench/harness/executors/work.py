@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...components import Dataset, Extractor, Task
-from ...errors import IdentityMismatchError, TaskError
+from ...devices import runs_on_gpu
+from ...errors import ContractError, IdentityMismatchError, TaskError
 from ..cache import ExtractorCache, FeatureCache
 from ..detection import Prepared, fit_and_score, prepare
 from ..extraction import CLIPS_PER_CALL, CLIPS_PER_CALL_GPU, TaskFeatures, extract_shared, without_bad
@@ -105,7 +106,8 @@ def run_extractions(jobs: Sequence[ExtractionJob], components: Components | None
     members: list[tuple[int, Extractor, ExtractorCache | None]] = []
     for i, job in enumerate(jobs):
         try:
-            members.append((i, *_build(comp, registry, job)))
+            cached = _cached_only(comp, registry, job, dataset, task)
+            members.append((i, *(cached or _build(comp, registry, job))))
         except Exception as exc:
             results[i] = exc
     if members:
@@ -121,6 +123,33 @@ def run_extractions(jobs: Sequence[ExtractionJob], components: Components | None
             except Exception as exc:
                 results[i] = exc
     return [r for r in results if r is not None]
+
+
+class _Unbuilt(Extractor):
+    """Stands for an extractor whose every clip is in the feature cache: nothing to extract, nothing
+    to build (its identity is the planned one, which its record computed without building it)."""
+
+    def __init__(self, job: ExtractionJob) -> None:
+        self.job = job
+
+    def identity(self) -> dict[str, Any]:
+        device = "cuda" if runs_on_gpu(str(self.job.extractor.params.get("device", "cpu"))) else "cpu"
+        return {**self.job.identity, "device": device}
+
+    def extract(self, waves: Sequence[Any]) -> list[Any]:
+        raise ContractError(f"{self.job.extractor.label} was not built: every clip was expected in the cache")
+
+
+def _cached_only(comp: Components, registry: Registry, job: ExtractionJob, dataset: Dataset, task: Task
+                 ) -> tuple[Extractor, ExtractorCache] | None:
+    """Skip building the extractor when its record gives its identity and the cache holds every clip."""
+    spec = registry.get("extractor", job.extractor.name)
+    if job.cache.root is None or job.cache.key_mode != "fingerprint" or getattr(spec, "identity", None) is None:
+        return None
+    cache = comp.cache(job.cache.root, job.cache.key_mode).for_extractor(job.features_id)
+    if not all(cache.path(cache.clip_key(dataset, clip)).is_file() for clip in task.clips):
+        return None
+    return _Unbuilt(job), cache
 
 
 def _build(comp: Components, registry: Registry, job: ExtractionJob) -> tuple[Extractor, ExtractorCache | None]:

@@ -1,23 +1,25 @@
 """Device and dtype choices shared by torch components (public API for plugin authors).
 
-Importing this module does not import torch: :func:`gpu_present` and :func:`resolve_backend`
-answer from the machine (an NVIDIA driver, ``CUDA_VISIBLE_DEVICES``) without it, so a planner
-can key a job on them; the functions that return torch objects import torch when called.
+The functions here return torch objects and import torch when called. The questions a planner
+asks without torch (:func:`gpu_present`, :func:`runs_on_gpu`, :func:`resolve_backend`) live in
+:mod:`aadbench.hardware` and are re-exported here for plugin authors.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ConfigError
+from .hardware import BACKENDS, gpu_present, resolve_backend, runs_on_gpu
 
 if TYPE_CHECKING:
     import torch
 
+__all__ = [
+    "BACKENDS", "DTYPE_NAMES", "device_label", "gpu_present", "resolve_backend", "resolve_device",
+    "resolve_dtype", "runs_on_gpu",
+]
+
 DTYPE_NAMES = ("float32", "bfloat16", "float16", "float64")
-#: what ``backend="auto"`` becomes: torch implementations on a GPU, scikit-learn's on the CPU
-BACKENDS = ("auto", "sklearn", "torch")
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -51,28 +53,3 @@ def device_label(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda:{torch.cuda.get_device_name(device)}"
     return "cpu"
-
-
-def gpu_present() -> bool:
-    """Whether an NVIDIA GPU is visible to this process, told without importing torch."""
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if visible is not None and visible.strip() in ("", "-1"):
-        return False
-    gpus = Path("/proc/driver/nvidia/gpus")
-    return (gpus.is_dir() and any(gpus.iterdir())) or Path("/dev/nvidia0").exists()
-
-
-def runs_on_gpu(device: str) -> bool:
-    """Whether ``device`` (auto, cpu, cuda, cuda:N) means a GPU here."""
-    name = str(device or "auto")
-    return name.startswith("cuda") or (name == "auto" and gpu_present())
-
-
-def resolve_backend(backend: str, device: str) -> str:
-    """``auto`` -> ``torch`` when the device is a GPU, else ``sklearn`` (measured the faster on a CPU)."""
-    name = str(backend)
-    if name not in BACKENDS:
-        raise ConfigError(f"backend {name!r} is not one of {', '.join(BACKENDS)}")
-    if name != "auto":
-        return name
-    return "torch" if runs_on_gpu(device) else "sklearn"

@@ -60,10 +60,10 @@ def test_offline_reaches_the_extractor_as_a_parameter(tmp_path, monkeypatch):
     monkeypatch.delenv("AADBENCH_OFFLINE", raising=False)
     monkeypatch.setattr(w, "download", lambda wf: pytest.fail(f"offline, yet {wf.url} was downloaded"))
     seen = []
-    original = work.run_extraction
-    monkeypatch.setattr(work, "run_extraction", lambda job, *a, **k: seen.append(job) or original(job, *a, **k))
+    original = work.run_extractions
+    monkeypatch.setattr(work, "run_extractions", lambda jobs, *a, **k: seen.extend(jobs) or original(jobs, *a, **k))
     from aadbench.harness.executors import local
-    monkeypatch.setattr(local, "run_extraction", work.run_extraction)
+    monkeypatch.setattr(local, "run_extractions", work.run_extractions)
     args = ["run", "--plugins", "squeezenet1_1,gmm", "--set", "gmm.n_components=1", "--seeds", "1",
             "--set", "synthetic.machines=fan", "--set", "synthetic.ids=id_00", "--set", "synthetic.n_normal=4",
             "--set", "synthetic.n_anomalous=2", "--set", "synthetic.duration=1", "--no-progress", "--offline",

@@ -42,6 +42,18 @@ def test_mahalanobis_with_a_fixed_shrinkage(xy):
                                rtol=1e-8)
 
 
+def test_mahalanobis_with_fewer_rows_than_dimensions_uses_woodbury_and_the_same_covariance():
+    rng = np.random.default_rng(3)
+    train, test = rng.normal(size=(20, 50)), rng.normal(size=(7, 50))
+    det = Mahalanobis().fit(train)
+    assert det.info()["woodbury"] is True
+    cov = LedoitWolf().fit(train).covariance_
+    np.testing.assert_allclose(det.covariance_, cov, rtol=1e-10)
+    centred = test - train.mean(0)
+    np.testing.assert_allclose(det.score(test), np.einsum("ij,jk,ik->i", centred, np.linalg.inv(cov), centred),
+                               rtol=1e-8)
+
+
 def test_mahalanobis_refuses_a_bad_shrinkage():
     for bad in ("ledoit", 1.5, -0.1):
         with pytest.raises(ValueError, match="shrinkage"):

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from itertools import groupby
 
-from ...devices import runs_on_gpu
+from ...hardware import runs_on_gpu
 from ..detection import Prepared, describe_error
 from ..grid import DetectorJob, DetectorOutcome, Extraction, ExtractionStats, TaskWork
 from ..protocol import ProtocolConfig

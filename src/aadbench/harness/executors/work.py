@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...components import Dataset, Extractor, Task
-from ...devices import runs_on_gpu
 from ...errors import ContractError, IdentityMismatchError, TaskError
+from ...hardware import runs_on_gpu
 from ..cache import ExtractorCache, FeatureCache
 from ..detection import Prepared, fit_and_score, prepare
 from ..extraction import CLIPS_PER_CALL, CLIPS_PER_CALL_GPU, TaskFeatures, extract_shared, without_bad

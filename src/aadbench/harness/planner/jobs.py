@@ -8,8 +8,8 @@ from typing import Any
 
 from ... import weights as weights_api
 from ...components import Dataset, Task
-from ...devices import resolve_backend
 from ...errors import ConfigError
+from ...hardware import resolve_backend
 from ...specs import ComponentSpec, ExtractorSpec
 from ..grid import CacheOptions, Component, DetectorJob, ExtractionJob, Grid, RunPlan, TaskWork
 from ..identity import detector_key, extractor_identity, features_id, fill

@@ -90,13 +90,25 @@ class Mahalanobis(Detector):
         if n >= d or a <= 0.0:
             cov = b * (gram if n >= d else Xc.T @ Xc) / n
             cov.flat[:: d + 1] += a
+            self._covariance: np.ndarray | None = cov
             self.precision_: np.ndarray | None = _inverse(cov)
             self._woodbury: tuple[np.ndarray, np.ndarray, float, float] | None = None
         else:  # Woodbury: (a I + (b/n) Xc^T Xc)^-1 = I/a - (b/(n a^2)) Xc^T (I + (b/(n a)) Xc Xc^T)^-1 Xc
             inner = np.eye(n) + (b / (n * a)) * gram
-            self.precision_ = None
+            self._covariance = self.precision_ = None
             self._woodbury = (Xc, scipy.linalg.cho_factor(inner, lower=True)[0], a, b / (n * a * a))
         return self
+
+    @property
+    def covariance_(self) -> np.ndarray:
+        """The shrunk covariance (built on request where the fit used Woodbury's identity)."""
+        if self._covariance is not None:
+            return self._covariance
+        assert self._woodbury is not None
+        Xc, _, a, c = self._woodbury
+        cov: np.ndarray = (c * a * a) * (Xc.T @ Xc)  # a I + (b / n) Xc^T Xc, as c = b / (n a^2)
+        cov.flat[:: cov.shape[0] + 1] += a
+        return cov
 
     def score(self, X: np.ndarray) -> np.ndarray:
         Z = as_float64(X, "mahalanobis") - self.location_

@@ -18,6 +18,8 @@ bars) and :mod:`aadbench.testing` (conformance checks). See ``docs/plugin_hooks.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import pluggy
 
 from .components import ANOMALOUS, NORMAL, UNKNOWN, Clip, Dataset, Detector, Extractor, Task
@@ -27,10 +29,20 @@ from .weights import WeightsFile
 
 __version__ = "0.1.0"
 
+
+def load_model(path: str, *, device: str | None = None, offline: bool = False) -> Any:
+    """A model written by ``aadbench fit``: ``.score_files(paths)``, ``.score_waves(waves, sample_rate)``.
+
+    Nothing in a model file is unpickled; a model fitted on a GPU scores on a CPU. See the README.
+    """
+    from .harness.model import Model
+
+    return Model(path, device=device, offline=offline)
+
 #: decorator for hook implementations in plugins
 hookimpl = pluggy.HookimplMarker("aadbench")
 
 __all__ = [
     "ANOMALOUS", "NORMAL", "UNKNOWN", "AadbenchError", "Clip", "Dataset", "DatasetSpec", "Detector",
-    "DetectorSpec", "Extractor", "ExtractorSpec", "Task", "WeightsFile", "__version__", "hookimpl",
+    "DetectorSpec", "Extractor", "ExtractorSpec", "Task", "WeightsFile", "__version__", "hookimpl", "load_model",
 ]

@@ -147,3 +147,18 @@ class Detector(ABC):
     @abstractmethod
     def score(self, X: np.ndarray) -> np.ndarray:
         """Anomaly scores of shape ``(n_samples,)``: higher = more anomalous."""
+
+    def state(self) -> dict[str, Any]:
+        """What :meth:`fit` learned, for a model file (``aadbench fit``).
+
+        Default: every attribute ending in ``_``. A model file stores numbers, strings, lists,
+        dicts, tuples, numpy arrays, torch tensors, scikit-learn estimators (through skops) and
+        objects of the detector's own package made of those; a detector holding anything else
+        (a torch module, say) overrides this and :meth:`restore`.
+        """
+        return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("__")}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take back what :meth:`state` gave, on a detector built with the same parameters."""
+        for name, value in state.items():
+            setattr(self, name, value)

@@ -85,9 +85,13 @@ class ExecutorError(AadbenchError, RuntimeError):
     """The grid cannot run where it was asked to (a missing package, no matching workers)."""
 
 
+class ModelError(AadbenchError, RuntimeError):
+    """A model file (``aadbench fit``) that cannot be written, read or used here."""
+
+
 __all__ = [
     "AadbenchError", "ComponentError", "ConfigError", "ContractError", "DataError", "DataPathError",
-    "DuplicateComponentError", "ExecutorError", "IdentityMismatchError", "LayoutError", "ParameterError",
+    "DuplicateComponentError", "ExecutorError", "IdentityMismatchError", "LayoutError", "ModelError", "ParameterError",
     "PluginError", "StoreError", "StoreNotFoundError", "TaskError", "TrainingError", "UnknownComponentError",
     "WeightsUnavailableError",
 ]

@@ -19,17 +19,19 @@ from . import (
     cache_cmd,
     datasets_cmd,
     export_cmd,
+    fit_cmd,
     leaderboard_cmd,
     list_cmd,
     plugins_cmd,
     run_cmd,
+    score_cmd,
     synth_cmd,
     weights_cmd,
 )
 from .settings import read_settings
 
-COMMANDS = (run_cmd, list_cmd, synth_cmd, datasets_cmd, weights_cmd, cache_cmd, leaderboard_cmd, export_cmd,
-            plugins_cmd, bench_cmd)
+COMMANDS = (run_cmd, fit_cmd, score_cmd, list_cmd, synth_cmd, datasets_cmd, weights_cmd, cache_cmd, leaderboard_cmd,
+            export_cmd, plugins_cmd, bench_cmd)
 
 DESCRIPTION = """\
 aadbench: unsupervised acoustic anomaly detection benchmark for machine sounds.
@@ -43,6 +45,8 @@ quick start (no data needed, bundled synthetic machine sounds):
   aadbench run --plugins resnet34,gmm        the paper's pipeline, AUC per machine
   aadbench synth ./synthetic-mimii           write the synthetic data as MIMII files
   aadbench leaderboard                       browse the results (Streamlit)
+  aadbench fit --plugins resnet34,gmm --out m.aadmodel    fit once, then
+  aadbench score m.aadmodel recordings/      score new recordings
 
 environment: AADBENCH_OFFLINE=1 (as --offline), AADBENCH_CACHE (feature cache folder),
 AADBENCH_PLUGINS / AADBENCH_DISABLE_PLUGINS / AADBENCH_NO_ENTRY_POINTS (which installed

@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import time
 from abc import abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -170,6 +171,23 @@ class TorchDetector(Detector):
         self.loss_history_, self.epoch_seconds_ = train(net, data, lambda b: self._loss(net, b), settings)
         self.network_, self.device_, self.n_features_in_ = net, device, X.shape[1]
         return self
+
+    def state(self) -> dict[str, Any]:
+        """The network as its state dict (tensors on the CPU); the device is chosen again on load."""
+        state = {k: v for k, v in super().state().items() if k not in ("network_", "device_")}
+        state["network_"] = {k: v.detach().cpu() for k, v in self.network_.state_dict().items()}
+        return state
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        from ..devices import resolve_device
+
+        values = dict(state)
+        weights = values.pop("network_")
+        self.device_ = resolve_device(self.device)
+        super().restore({k: v.to(self.device_) if isinstance(v, torch.Tensor) else v for k, v in values.items()})
+        net = self._network(int(self.n_features_in_))
+        net.load_state_dict(weights)
+        self.network_ = net.to(self.device_).eval()
 
     def score(self, X: np.ndarray) -> np.ndarray:
         X = as_float32(X, self.name, self.n_features_in_)

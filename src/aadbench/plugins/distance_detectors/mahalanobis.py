@@ -90,22 +90,22 @@ class Mahalanobis(Detector):
         if n >= d or a <= 0.0:
             cov = b * (gram if n >= d else Xc.T @ Xc) / n
             cov.flat[:: d + 1] += a
-            self._covariance: np.ndarray | None = cov
+            self.cov_: np.ndarray | None = cov
             self.precision_: np.ndarray | None = _inverse(cov)
-            self._woodbury: tuple[np.ndarray, np.ndarray, float, float] | None = None
+            self.woodbury_: tuple[np.ndarray, np.ndarray, float, float] | None = None
         else:  # Woodbury: (a I + (b/n) Xc^T Xc)^-1 = I/a - (b/(n a^2)) Xc^T (I + (b/(n a)) Xc Xc^T)^-1 Xc
             inner = np.eye(n) + (b / (n * a)) * gram
-            self._covariance = self.precision_ = None
-            self._woodbury = (Xc, scipy.linalg.cho_factor(inner, lower=True)[0], a, b / (n * a * a))
+            self.cov_ = self.precision_ = None
+            self.woodbury_ = (Xc, scipy.linalg.cho_factor(inner, lower=True)[0], a, b / (n * a * a))
         return self
 
     @property
     def covariance_(self) -> np.ndarray:
         """The shrunk covariance (built on request where the fit used Woodbury's identity)."""
-        if self._covariance is not None:
-            return self._covariance
-        assert self._woodbury is not None
-        Xc, _, a, c = self._woodbury
+        if self.cov_ is not None:
+            return self.cov_
+        assert self.woodbury_ is not None
+        Xc, _, a, c = self.woodbury_
         cov: np.ndarray = (c * a * a) * (Xc.T @ Xc)  # a I + (b / n) Xc^T Xc, as c = b / (n a^2)
         cov.flat[:: cov.shape[0] + 1] += a
         return cov
@@ -115,15 +115,15 @@ class Mahalanobis(Detector):
         if self.precision_ is not None:
             distances: np.ndarray = np.einsum("ij,ij->i", Z @ self.precision_, Z)
             return distances
-        assert self._woodbury is not None
-        Xc, chol, a, c = self._woodbury
+        assert self.woodbury_ is not None
+        Xc, chol, a, c = self.woodbury_
         projected = Z @ Xc.T  # (m, n)
         solved = scipy.linalg.cho_solve((chol, True), projected.T)  # (n, m)
         woodbury: np.ndarray = np.einsum("ij,ij->i", Z, Z) / a - c * np.einsum("ji,ij->i", solved, projected)
         return woodbury
 
     def info(self) -> dict[str, Any]:
-        return {"shrinkage": self.shrinkage_, "woodbury": self._woodbury is not None}
+        return {"shrinkage": self.shrinkage_, "woodbury": self.woodbury_ is not None}
 
 
 def _inverse(cov: np.ndarray) -> np.ndarray:

@@ -1,0 +1,98 @@
+"""`aadbench fit` then `aadbench score` / load_model give what `aadbench run` stored for the same split."""
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+import aadbench
+from aadbench.cli import main
+from aadbench.datasets.synthetic.dataset import SyntheticDataset
+from aadbench.harness import metrics
+
+from .conftest import SYN, fit, stored_auc, stored_scores, write_folder_layout
+
+DETECTORS = ["gmm", "ocsvm", "kde", "knn", "iforest", "small-dcae", "mahalanobis", "bgmm"]
+
+
+@pytest.mark.parametrize("detector", DETECTORS)
+def test_fit_with_the_runs_seed_scores_its_test_clips_as_the_run_did(detector, synthetic_run, tmp_path, monkeypatch):
+    monkeypatch.setenv("AADBENCH_CACHE", str(synthetic_run / "cache"))
+    model_dir = fit(tmp_path / f"{detector}.aadmodel", f"squeezenet1_1,{detector}", "--seed", "0")
+    stored = stored_scores(synthetic_run / "r.sqlite")[detector]
+    ds = SyntheticDataset(**SYN)
+    clips = {c.key: c for c in ds.tasks()[0].clips}
+    keys = sorted(stored)
+    model = aadbench.load_model(str(model_dir))
+    got = model.score_waves([ds.load(clips[k]) for k in keys])
+    np.testing.assert_allclose(got, [stored[k] for k in keys], rtol=1e-5, atol=1e-6)
+    labels = np.array([clips[k].label for k in keys])
+    assert metrics.auc(labels, got) == pytest.approx(stored_auc(synthetic_run / "r.sqlite", detector), abs=1e-12)
+    manifest = model.task().manifest
+    assert manifest["training"]["seed"] == 0 and manifest["training"]["clips"] == 8  # 12 normal - 4 held out
+    assert manifest["threshold"]["method"] in ("gamma", "empirical") and manifest["threshold"]["quantile"] == 0.9
+
+
+def test_a_folder_layout_fitted_then_scored_from_the_command_line(tmp_path, capsys, monkeypatch):
+    root = write_folder_layout(tmp_path / "press3")
+    common = ["--dataset", "folder", "--data-root", str(root), "--weights", "none", "--no-progress",
+              "--set", "gmm.n_components=2"]
+    db = str(tmp_path / "r.sqlite")
+    assert main(["run", "--plugins", "squeezenet1_1,gmm", "--seeds", "1", *common, "--db", db]) == 0
+    assert main(["fit", "--plugins", "squeezenet1_1,gmm", *common, "--out", str(tmp_path / "press3.aadmodel")]) == 0
+    capsys.readouterr()
+    assert main(["score", str(tmp_path / "press3.aadmodel"), str(root / "test"), "--csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    stored = stored_scores(tmp_path / "r.sqlite")["gmm"]
+    assert len(rows) == len(stored) == 8
+    for row in rows:
+        key = str(__import__("pathlib").Path(row["file"]).relative_to(root))
+        assert float(row["score"]) == pytest.approx(stored[key], rel=1e-5)
+        assert row["anomalous"] == str(float(row["score"]) > float(row["threshold"]))
+    labels = np.array([1 if "anomalous" in r["file"] else 0 for r in rows])
+    auc = metrics.auc(labels, np.array([float(r["score"]) for r in rows]))
+    assert auc == pytest.approx(stored_auc(tmp_path / "r.sqlite", "gmm"), abs=1e-12)
+
+
+def test_json_lines_and_a_broken_file_among_good_ones(tmp_path, capsys):
+    root = write_folder_layout(tmp_path / "press3")
+    fit_args = ["fit", "--plugins", "squeezenet1_1,knn", "--dataset", "folder", "--data-root", str(root),
+                "--weights", "none", "--no-progress", "--set", "knn.k=2", "--out", str(tmp_path / "m.aadmodel")]
+    assert main(fit_args) == 0
+    broken = tmp_path / "new" / "broken.wav"
+    broken.parent.mkdir()
+    broken.write_text("version https://git-lfs.github.com/spec/v1\n")
+    good = sorted((root / "test" / "anomalous").iterdir())[:2]
+    capsys.readouterr()
+    code = main(["score", str(tmp_path / "m.aadmodel"), str(good[0]), str(broken), str(good[1]), "--json"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 1, "a file that could not be scored makes the exit code 1"
+    assert [r["file"] for r in lines] == [str(good[0]), str(broken), str(good[1])]
+    assert lines[1]["score"] is None and "LFS" in lines[1]["problem"]
+    assert all(isinstance(r["score"], float) and isinstance(r["anomalous"], bool) for r in (lines[0], lines[2]))
+
+
+def test_another_rate_and_channel_count_go_through_the_audio_policy(tmp_path, capsys):
+    import soundfile as sf
+
+    root = write_folder_layout(tmp_path / "press3")
+    assert main(["fit", "--plugins", "squeezenet1_1,gmm", "--dataset", "folder", "--data-root", str(root),
+                 "--weights", "none", "--no-progress", "--set", "gmm.n_components=2",
+                 "--out", str(tmp_path / "m.aadmodel")]) == 0
+    wave, rate = sf.read(sorted((root / "test" / "normal").iterdir())[0], dtype="float32")
+    stereo = tmp_path / "stereo44k.wav"
+    import librosa
+
+    up = librosa.resample(wave, orig_sr=rate, target_sr=44100)
+    sf.write(stereo, np.stack([up, np.zeros_like(up)], axis=1), 44100, subtype="FLOAT")
+    (result,) = aadbench.load_model(str(tmp_path / "m.aadmodel")).score_files([stereo])
+    assert result.score is not None and "resampled from 44100 Hz" in result.note
+    # the same as channel 0 handed over at 44.1 kHz: read, channel chosen and resampled as the policy says
+    direct = aadbench.load_model(str(tmp_path / "m.aadmodel")).score_waves([up], 44100)[0]
+    assert result.score == pytest.approx(direct, rel=1e-6)
+
+
+def test_fit_names_one_pipeline(tmp_path, capsys):
+    assert main(["fit", "--plugins", "squeezenet1_1,gmm,knn", "--out", str(tmp_path / "m")]) == 2
+    assert "one pipeline per task" in capsys.readouterr().err

@@ -1,6 +1,7 @@
 """Every registered component passes the conformance checks on tiny synthetic data."""
 import re
 
+import numpy as np
 import pytest
 
 from aadbench.harness.registry import load_registry
@@ -149,3 +150,25 @@ def test_an_identity_function_that_disagrees_with_the_built_extractor_is_caught(
     wrong = dataclasses.replace(spec, identity=lambda params, fetch: {"dim": 1})
     with pytest.raises(AssertionError, match="identity function must give what identity"):
         check_extractor(wrong, {"device": "cpu"})
+
+
+@pytest.mark.parametrize("name", REGISTRY.names("detector"))
+def test_every_detector_survives_a_model_file(name, monkeypatch):
+    """state() -> files without pickle -> restore() on a fresh detector scores as the fitted one."""
+    import pickle
+
+    from aadbench.harness.model import codec
+    from aadbench.testing import blobs
+
+    spec = REGISTRY.get("detector", name)
+    fast = {"device": "cpu", "progress": False, "epochs": 2 if spec.requires else 20}
+    params = {k: v for k, v in fast.items() if k in spec.defaults}
+    X_train, X_test, _ = blobs(dim=4096 if spec.requires == "mel-patches" else 16)
+    fitted = spec.create(**params).fit(X_train)
+    encoded = codec.encode(fitted.state(), ("aadbench",))
+    arrays, tensors = codec.arrays_bytes(encoded.arrays), codec.tensors_bytes(encoded.tensors)
+    monkeypatch.setattr(pickle, "loads", lambda *a, **k: pytest.fail("unpickled"))
+    parts = codec.Parts(codec.read_arrays(arrays, "arrays.npz"), codec.read_tensors(tensors, "t"), encoded.blobs)
+    fresh = spec.create(**params)
+    fresh.restore(codec.decode(encoded.tree, parts, ("aadbench",)))
+    np.testing.assert_allclose(fresh.score(X_test), fitted.score(X_test), rtol=1e-6, atol=1e-8)

@@ -96,3 +96,23 @@ def test_another_rate_and_channel_count_go_through_the_audio_policy(tmp_path, ca
 def test_fit_names_one_pipeline(tmp_path, capsys):
     assert main(["fit", "--plugins", "squeezenet1_1,gmm,knn", "--out", str(tmp_path / "m")]) == 2
     assert "one pipeline per task" in capsys.readouterr().err
+
+
+def test_best_picks_per_task_the_pipeline_with_the_best_mean_auc(synthetic_run, tmp_path, monkeypatch, capsys):
+    import sqlite3
+
+    from .conftest import SYN_ARGS
+
+    monkeypatch.setenv("AADBENCH_CACHE", str(synthetic_run / "cache"))
+    db = synthetic_run / "r.sqlite"
+    with sqlite3.connect(db) as conn:
+        best_det, best_auc = conn.execute("SELECT detector, auc FROM results ORDER BY auc DESC, detector LIMIT 1"
+                                          ).fetchone()
+    capsys.readouterr()
+    # the detector's parameters (gmm.n_components=2, ...) come from the database
+    assert main(["fit", "--best", "--db", str(db), *SYN_ARGS, "--weights", "none", "--no-progress",
+                 "--out", str(tmp_path / "best.aadmodel")]) == 0
+    out = capsys.readouterr().out
+    assert "fan/id_00: " in out and f"+ {best_det}: best mean AUC stored, {100 * best_auc:.1f}" in out
+    manifest = aadbench.load_model(str(tmp_path / "best.aadmodel")).task().manifest
+    assert manifest["detector"]["label"] == best_det and "best mean AUC" in manifest["chosen"]

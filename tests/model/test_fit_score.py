@@ -34,25 +34,82 @@ def test_fit_with_the_runs_seed_scores_its_test_clips_as_the_run_did(detector, s
     assert manifest["threshold"]["method"] in ("gamma", "empirical") and manifest["threshold"]["quantile"] == 0.9
 
 
-def test_a_folder_layout_fitted_then_scored_from_the_command_line(tmp_path, capsys, monkeypatch):
-    root = write_folder_layout(tmp_path / "press3")
-    common = ["--dataset", "folder", "--data-root", str(root), "--weights", "none", "--no-progress",
-              "--set", "gmm.n_components=2"]
-    db = str(tmp_path / "r.sqlite")
-    assert main(["run", "--plugins", "squeezenet1_1,gmm", "--seeds", "1", *common, "--db", db]) == 0
-    assert main(["fit", "--plugins", "squeezenet1_1,gmm", *common, "--out", str(tmp_path / "press3.aadmodel")]) == 0
+FOLDER_DETECTORS = ["gmm", "ocsvm", "kde", "knn", "iforest", "small-dcae"]
+
+
+@pytest.fixture(scope="module")
+def folder_run(tmp_path_factory):
+    """The synthetic task as a `folder` layout (train/, test/normal/, test/anomalous/), run once."""
+    root = tmp_path_factory.mktemp("folder")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("AADBENCH_CACHE", str(root / "cache"))
+    mp.setenv("AADBENCH_OFFLINE", "1")
+    mp.setenv("AADBENCH_NO_ENTRY_POINTS", "1")
+    data = write_folder_layout(root / "press3")
+    assert main(["run", "--plugins", "squeezenet1_1," + ",".join(FOLDER_DETECTORS), "--seeds", "1",
+                 *_folder_args(data), "--db", str(root / "r.sqlite")]) == 0
+    yield root, data
+    mp.undo()
+
+
+def _folder_args(data):
+    return ["--dataset", "folder", "--data-root", str(data), "--weights", "none", "--no-progress",
+            "--set", "gmm.n_components=2", "--set", "knn.k=2", "--set", "small-dcae.epochs=2"]
+
+
+@pytest.mark.parametrize("detector", FOLDER_DETECTORS)
+def test_a_folder_layout_fitted_then_scored_from_the_command_line(detector, folder_run, tmp_path, capsys,
+                                                                  monkeypatch):
+    from pathlib import Path
+
+    from .conftest import _only_relevant
+
+    root, data = folder_run
+    monkeypatch.setenv("AADBENCH_CACHE", str(root / "cache"))
+    model = tmp_path / "press3.aadmodel"
+    plugins = f"squeezenet1_1,{detector}"
+    assert main(_only_relevant(["fit", "--plugins", plugins, "--seed", "0", *_folder_args(data),
+                                "--out", str(model)], plugins)) == 0
     capsys.readouterr()
-    assert main(["score", str(tmp_path / "press3.aadmodel"), str(root / "test"), "--csv"]) == 0
+    assert main(["score", str(model), str(data / "test"), "--csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    stored = stored_scores(tmp_path / "r.sqlite")["gmm"]
+    stored = stored_scores(root / "r.sqlite")[detector]
     assert len(rows) == len(stored) == 8
     for row in rows:
-        key = str(__import__("pathlib").Path(row["file"]).relative_to(root))
-        assert float(row["score"]) == pytest.approx(stored[key], rel=1e-5)
+        key = Path(row["file"]).relative_to(data).as_posix()
+        assert float(row["score"]) == pytest.approx(stored[key], rel=1e-5, abs=1e-6)
         assert row["anomalous"] == str(float(row["score"]) > float(row["threshold"]))
     labels = np.array([1 if "anomalous" in r["file"] else 0 for r in rows])
     auc = metrics.auc(labels, np.array([float(r["score"]) for r in rows]))
-    assert auc == pytest.approx(stored_auc(tmp_path / "r.sqlite", "gmm"), abs=1e-12)
+    assert auc == pytest.approx(stored_auc(root / "r.sqlite", detector), abs=1e-12)
+
+
+def test_the_threshold_from_a_labelled_validation_folder(folder_run, tmp_path, monkeypatch):
+    from aadbench.harness.model.thresholds import f1_best_threshold
+
+    root, data = folder_run
+    monkeypatch.setenv("AADBENCH_CACHE", str(root / "cache"))
+    model = tmp_path / "v.aadmodel"
+    from .conftest import _only_relevant
+
+    assert main(_only_relevant(["fit", "--plugins", "squeezenet1_1,knn", *_folder_args(data),
+                                "--validation", str(data / "test"), "--out", str(model)], "squeezenet1_1,knn")) == 0
+    task = aadbench.load_model(str(model)).task()
+    results = task.score_files(sorted(str(p) for p in (data / "test").rglob("*.wav")))
+    labels = np.array([1 if "anomalous" in r.path else 0 for r in results])
+    scores = np.array([r.score for r in results])
+    expected, f1 = f1_best_threshold(scores, labels)
+    assert task.threshold == pytest.approx(expected) and task.manifest["threshold"]["method"] == "f1-validation"
+    assert f"F1 {f1:.3f}" in task.manifest["threshold"]["detail"]
+
+
+def test_the_f1_best_threshold_separates_what_it_can():
+    from aadbench.harness.model.thresholds import f1_best_threshold
+
+    t, f1 = f1_best_threshold(np.array([0.1, 0.2, 0.3, 0.9, 1.0]), np.array([0, 0, 0, 1, 1]))
+    assert 0.3 < t < 0.9 and f1 == 1.0
+    t, f1 = f1_best_threshold(np.array([0.1, 0.5, 0.4, 0.9]), np.array([0, 0, 1, 1]))
+    assert f1 == pytest.approx(0.8) and t < 0.4  # flagging 0.4, 0.5, 0.9: precision 2/3, recall 1
 
 
 def test_json_lines_and_a_broken_file_among_good_ones(tmp_path, capsys):

@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--detector", default="gmm")
     ap.add_argument("--train", type=int, default=40, help="normal training clips")
     ap.add_argument("--files", type=int, default=40, help="files scored")
+    ap.add_argument("--components", type=int, default=80, help="GMM components (the paper's 80)")
     ap.add_argument("--json", default=None, help="also write the figures here")
     args = ap.parse_args(argv)
     import soundfile as sf
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         fit = [sys.executable, "-m", "aadbench", "fit", "--plugins", f"{args.extractor},{args.detector}", *syn,
                "--weights", "none", "--device", "cpu", "--no-progress", "--out", str(work / "m.aadmodel")]
         if args.detector == "gmm":
-            fit += ["--set", "gmm.n_components=8"]
+            fit += ["--set", f"gmm.n_components={args.components}"]
         subprocess.run(fit, check=True, env=env, stdout=subprocess.DEVNULL)
         ds = SyntheticDataset(machines=["fan"], ids=["id_00"], n_normal=args.files, n_anomalous=4, seed=7)
         files = []

@@ -81,3 +81,46 @@ def test_registration():
     assert all(s.requires is None for s in specs.values())
     assert specs["knn"].defaults["k"] == 5 and specs["mahalanobis"].defaults["shrinkage"] == "ledoit-wolf"
     assert isinstance(specs["knn"].create(device="cpu"), KNN)
+
+
+def test_knn_cosine_is_the_brute_force_cosine_distance(xy):
+    train, test = xy
+    unit = lambda a: a / np.linalg.norm(a, axis=1, keepdims=True)  # noqa: E731
+    dist = 1.0 - unit(test) @ unit(train).T
+    expected = np.sort(dist, axis=1)[:, :3].mean(1)
+    det = KNN(k=3, metric="cosine", device="cpu", chunk_size=5).fit(train)
+    np.testing.assert_allclose(det.score(test), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_the_greedy_coreset_keeps_the_farthest_points_and_its_size():
+    from aadbench.plugins.distance_detectors.knn import greedy_coreset
+
+    rng = np.random.default_rng(0)
+    cluster = rng.normal(size=(200, 4)) * 0.01
+    outliers = np.array([[10.0, 0, 0, 0], [0, -10.0, 0, 0], [0, 0, 10.0, 0]])
+    X = np.concatenate([cluster, outliers])
+    kept = greedy_coreset(X, 4, seed=1, device="cpu")
+    assert len(kept) == 4 and {200, 201, 202} <= set(kept.tolist()), "farthest-point selection reaches every outlier"
+    assert len(greedy_coreset(X, 0.1, device="cpu")) == round(0.1 * len(X))
+    np.testing.assert_array_equal(greedy_coreset(X, 0.1, seed=3, device="cpu"),
+                                  greedy_coreset(X, 0.1, seed=3, device="cpu"))
+    wide = rng.normal(size=(300, 512))
+    assert len(set(greedy_coreset(wide, 30, device="cpu").tolist())) == 30  # through the random projection
+
+
+def test_knn_on_a_coreset_scores_close_to_the_full_memory_bank():
+    rng = np.random.default_rng(1)
+    train = rng.normal(size=(2000, 8))
+    test = np.concatenate([rng.normal(size=(50, 8)), rng.normal(size=(50, 8)) + 4.0])
+    full = KNN(k=1, device="cpu").fit(train).score(test)
+    small = KNN(k=1, device="cpu", coreset=0.25).fit(train)
+    assert small.train_.shape[0] == 500
+    from sklearn.metrics import roc_auc_score
+
+    labels = np.r_[np.zeros(50), np.ones(50)]
+    assert roc_auc_score(labels, small.score(test)) == pytest.approx(roc_auc_score(labels, full), abs=0.02)
+
+
+def test_knn_refuses_an_unknown_metric():
+    with pytest.raises(ValueError, match="metric 'manhattan'"):
+        KNN(metric="manhattan")

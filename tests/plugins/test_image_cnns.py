@@ -94,3 +94,22 @@ def test_bfloat16_channels_last_stays_close_to_float32():
                               channels_last=True).extract(waves)[0]
     corr = np.corrcoef(ref.ravel(), fast.ravel())[0, 1]
     assert corr > 0.99
+
+
+def test_the_frontend_settings_are_parameters_and_the_defaults_keep_the_keys(registry):
+    """--set resnet18.hop_length=512 (the "2 s patches" reading of the paper) changes the features and
+    their key; the paper's values leave the identity and the key as they were before they were parameters."""
+    from aadbench.harness.identity import extractor_identity, features_id
+
+    spec = registry.get("extractor", "squeezenet1_1")
+    base = {**spec.defaults, "weights": "none", "device": "cpu"}
+    long = {**base, "hop_length": 512}
+    default_id = features_id(spec, base, extractor_identity(spec, base, fetch=False))
+    assert not {"n_fft", "hop_length", "n_mels", "patch_frames", "patch_hop"} & set(default_id)
+    long_id = features_id(spec, long, extractor_identity(spec, long, fetch=False))
+    assert long_id["hop_length"] == 512 and long_id["frontend"]["hop_length"] == 512 and long_id != default_id
+    wave = np.random.default_rng(0).standard_normal(16000 * 10).astype(np.float32) * 0.1
+    short_patches = spec.create(**base).extract([wave])[0]
+    long_extractor = spec.create(**long)
+    assert long_extractor.identity()["frontend"]["hop_length"] == 512
+    assert short_patches.shape[0] == 18 and long_extractor.extract([wave])[0].shape[0] == 8  # 313 frames

@@ -8,6 +8,7 @@ Part of the public API for plugin authors: ``from aadbench.frontend import Front
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -43,5 +44,19 @@ class FrontendConfig:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> FrontendConfig:
+        """The settings among an extractor's parameters (the others keep the paper's values)."""
+        values: dict[str, Any] = {k: int(params[k]) for k in FRONTEND_PARAMS if k in params}
+        values.update({k: str(params[k]) for k in ("scaling", "colormap", "interpolation") if k in params})
+        return cls(**values)
 
-__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "SCALINGS", "FrontendConfig"]
+
+#: the spectrogram and patch settings an image extractor takes as parameters (the paper's values).
+#: The paper calls its 64-frame patches at hop 256 "about 2 s"; they span 64 * 256 / 16000 =
+#: 1.02 s. With hop_length=512 they would span 2.05 s: --set resnet34.hop_length=512 runs that reading.
+FRONTEND_PARAMS: dict[str, int] = {"n_fft": 1024, "hop_length": 256, "n_mels": 64, "patch_frames": 64,
+                                   "patch_hop": 32}
+
+
+__all__ = ["FRONTEND_PARAMS", "IMAGENET_MEAN", "IMAGENET_STD", "SCALINGS", "FrontendConfig"]

@@ -5,6 +5,8 @@ from ... import hookimpl
 from ...specs import DetectorSpec
 
 _MOD = "aadbench.plugins.distance_detectors"
+#: kNN parameters added after results were stored: at these values they stay out of job keys
+_KNN_ADDED = {"metric": "euclidean", "coreset": 0.0, "coreset_seed": 0}
 
 
 @hookimpl
@@ -14,6 +16,8 @@ def register_detectors() -> list[DetectorSpec]:
                      "Squared Mahalanobis distance to the training mean, Ledoit-Wolf shrinkage covariance.",
                      {"shrinkage": "ledoit-wolf"}),
         DetectorSpec("knn", f"{_MOD}.knn:KNN",
-                     "Mean Euclidean distance to the k=5 nearest training features (exact).",
-                     {"k": 5, "device": "auto", "chunk_size": 1024}),
+                     "Mean Euclidean (or cosine) distance to the k=5 nearest training features (exact), over "
+                     "all training rows or a greedy coreset of them (coreset=0.1: 10%, as PatchCore).",
+                     {"k": 5, "device": "auto", "chunk_size": 1024, **_KNN_ADDED},
+                     unkeyed_defaults=_KNN_ADDED),
     ]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ... import hookimpl
+from ...frontend import FRONTEND_PARAMS
 from ...specs import ExtractorSpec
 from .catalog import CNNS, LICENCE
 
@@ -18,6 +19,7 @@ COMMON_DEFAULTS = {
     "layer": "",              # "" = the paper's layer; else a module name (layer3), globally average-pooled
     "compile": False,         # torch.compile the network (slow first batches; not part of the features' key)
     "offline": False,         # never download weights (the harness sets it for --offline runs)
+    **FRONTEND_PARAMS,        # n_fft, hop_length, n_mels, patch_frames, patch_hop: the paper's values
 }
 
 
@@ -35,6 +37,7 @@ def register_extractors() -> list[ExtractorSpec]:
             non_commercial=True,
             weights=(cnn.weights,),
             identity="aadbench.plugins.image_cnns.identity:identity",
+            unkeyed_defaults=dict(FRONTEND_PARAMS),  # results stored before they were parameters keep their keys
         )
         for name, cnn in CNNS.items()
     ]

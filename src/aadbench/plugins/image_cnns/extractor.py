@@ -106,7 +106,8 @@ class TorchvisionCNN(Extractor):
     def __init__(self, arch: str, *, weights: str = "auto", device: str = "auto", batch_size: int = 64,
                  dtype: str = "float32", channels_last: bool = True, scaling: str = "patch-minmax",
                  colormap: str = "viridis", interpolation: str = "bilinear", compile: bool = False,
-                 layer: str = "", offline: bool = False) -> None:
+                 layer: str = "", offline: bool = False, n_fft: int = 1024, hop_length: int = 256,
+                 n_mels: int = 64, patch_frames: int = 64, patch_hop: int = 32) -> None:
         arch = CNNS[arch].arch if arch in CNNS else arch
         if arch not in BY_ARCH:
             raise ConfigError(f"unknown architecture {arch!r}; one of {', '.join(BY_ARCH)}")
@@ -115,7 +116,9 @@ class TorchvisionCNN(Extractor):
         self.arch, self.dim, self.layer = arch, BY_ARCH[arch].dim, str(layer or "")
         self.batch_size, self.channels_last = int(batch_size), bool(channels_last)
         self.device, self.dtype = resolve_device(device), resolve_dtype(dtype)
-        self.frontend_config = FrontendConfig(scaling=scaling, colormap=colormap, interpolation=interpolation)
+        self.frontend_config = FrontendConfig(
+            scaling=scaling, colormap=colormap, interpolation=interpolation, n_fft=int(n_fft),
+            hop_length=int(hop_length), n_mels=int(n_mels), patch_frames=int(patch_frames), patch_hop=int(patch_hop))
         self.sample_rate = self.frontend_config.sample_rate
         if self.layer:  # an unknown layer fails before any weights are looked for
             build_network(arch, None, layer=self.layer)

@@ -24,8 +24,7 @@ def weights_identity(arch: str, choice: str, *, fetch: bool = False, offline: bo
 def identity(params: Mapping[str, Any], fetch: bool) -> dict[str, Any]:
     arch, layer = params["arch"], str(params.get("layer") or "")
     weights = weights_identity(arch, params.get("weights", "auto"), fetch=fetch, offline=bool(params.get("offline")))
-    frontend = FrontendConfig(scaling=params["scaling"], colormap=params["colormap"],
-                              interpolation=params["interpolation"])
+    frontend = FrontendConfig.from_params(params)
     out = {"arch": arch, "dim": layer_dim(arch, layer) if layer else BY_ARCH[arch].dim, "weights": weights,
            "weights_label": weights_api.label(weights), "dtype": str(params["dtype"]),
            "channels_last": bool(params["channels_last"]), "frontend": frontend.as_dict()}

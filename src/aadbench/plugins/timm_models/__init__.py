@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ... import hookimpl
+from ...frontend import FRONTEND_PARAMS
 from ...specs import ExtractorSpec
 
 DEFAULTS = {
@@ -16,6 +17,7 @@ DEFAULTS = {
     "colormap": "viridis",
     "interpolation": "bilinear",
     "offline": False,         # never download weights (the harness sets it for --offline runs)
+    **FRONTEND_PARAMS,        # n_fft, hop_length, n_mels, patch_frames, patch_hop: the paper's values
 }
 
 
@@ -34,5 +36,6 @@ def register_extractors() -> list[ExtractorSpec]:
             licence="per model (see its model card on the Hugging Face hub); most timm weights are trained on "
                     "ImageNet, whose terms restrict commercial use",
             non_commercial=True,
+            unkeyed_defaults=dict(FRONTEND_PARAMS),  # results stored before they were parameters keep their keys
         ),
     ]

@@ -55,8 +55,12 @@ class TimmExtractor(Extractor):
     def __init__(self, *, model: str = "resnet18", weights: str = "auto", device: str = "auto",
                  batch_size: int = 64, layer: str = "", dtype: str = "float32", channels_last: bool = False,
                  scaling: str = "patch-minmax", colormap: str = "viridis", interpolation: str = "bilinear",
-                 offline: bool = False) -> None:
+                 offline: bool = False, n_fft: int = 1024, hop_length: int = 256, n_mels: int = 64,
+                 patch_frames: int = 64, patch_hop: int = 32) -> None:
         import timm
+
+        frontend = {"n_fft": n_fft, "hop_length": hop_length, "n_mels": n_mels, "patch_frames": patch_frames,
+                    "patch_hop": patch_hop}
 
         check_model_name(str(model))
         if int(batch_size) < 1:
@@ -70,8 +74,9 @@ class TimmExtractor(Extractor):
         cfg: dict[str, Any] = cast("dict[str, Any] | None", net.pretrained_cfg) or {}  # a dict timm sets
         self.mean, self.std = tuple(cfg.get("mean", IMAGENET_MEAN)), tuple(cfg.get("std", IMAGENET_STD))
         size = int(cfg.get("input_size", (3, 224, 224))[-1])
-        self.frontend_config = FrontendConfig(scaling=scaling, colormap=colormap, interpolation=interpolation,
-                                              image_size=size)
+        self.frontend_config = FrontendConfig(
+            scaling=scaling, colormap=colormap, interpolation=interpolation, image_size=size,
+            **{k: int(v) for k, v in frontend.items()})
         self.sample_rate = self.frontend_config.sample_rate
         self.net = self._wrap(net).to(self.device, dtype=self.dtype)
         self.dim = (output_dim(self.net, size, self.device, self.dtype) if self.layer

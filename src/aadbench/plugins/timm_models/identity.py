@@ -2,6 +2,7 @@
 forward pass on torch's meta device for its width (no weights are allocated or loaded)."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -42,8 +43,7 @@ def identity(params: Mapping[str, Any], fetch: bool) -> dict[str, Any]:
     dim, mean, std, size = _model_facts(model, layer)
     weights = hub.weights_identity(model, params.get("weights", "auto"), fetch=fetch,
                                    offline=bool(params.get("offline")))
-    frontend = FrontendConfig(scaling=params["scaling"], colormap=params["colormap"],
-                              interpolation=params["interpolation"], image_size=size)
+    frontend = dataclasses.replace(FrontendConfig.from_params(params), image_size=size)
     return {"arch": f"timm:{model}", "model": model, "timm": timm.__version__, "layer": layer, "dim": dim,
             "weights": weights, "weights_label": weights_api.label(weights),
             "normalisation": {"mean": list(mean), "std": list(std)}, "dtype": str(params["dtype"]),

@@ -85,7 +85,7 @@ def test_registration():
 
 def test_knn_cosine_is_the_brute_force_cosine_distance(xy):
     train, test = xy
-    unit = lambda a: a / np.linalg.norm(a, axis=1, keepdims=True)  # noqa: E731
+    unit = lambda a: a / np.linalg.norm(a, axis=1, keepdims=True)
     dist = 1.0 - unit(test) @ unit(train).T
     expected = np.sort(dist, axis=1)[:, :3].mean(1)
     det = KNN(k=3, metric="cosine", device="cpu", chunk_size=5).fit(train)

@@ -165,10 +165,10 @@ def test_every_detector_survives_a_model_file(name, monkeypatch):
     params = {k: v for k, v in fast.items() if k in spec.defaults}
     X_train, X_test, _ = blobs(dim=4096 if spec.requires == "mel-patches" else 16)
     fitted = spec.create(**params).fit(X_train)
-    encoded = codec.encode(fitted.state(), ("aadbench",))
+    encoded = codec.encode(fitted.state(), codec.packages_of(fitted))
     arrays, tensors = codec.arrays_bytes(encoded.arrays), codec.tensors_bytes(encoded.tensors)
     monkeypatch.setattr(pickle, "loads", lambda *a, **k: pytest.fail("unpickled"))
     parts = codec.Parts(codec.read_arrays(arrays, "arrays.npz"), codec.read_tensors(tensors, "t"), encoded.blobs)
     fresh = spec.create(**params)
-    fresh.restore(codec.decode(encoded.tree, parts, ("aadbench",)))
+    fresh.restore(codec.decode(encoded.tree, parts, codec.packages_of(fresh)))
     np.testing.assert_allclose(fresh.score(X_test), fitted.score(X_test), rtol=1e-6, atol=1e-8)

@@ -39,6 +39,7 @@ BUNDLED_PLUGINS = (
     "aadbench.plugins.distance_detectors",
     "aadbench.plugins.autoencoders",
     "aadbench.plugins.neural_detectors",
+    "aadbench.plugins.pyod_detectors",
 )
 #: comma-separated entry-point or distribution names to skip
 ENV_DISABLE = "AADBENCH_DISABLE_PLUGINS"

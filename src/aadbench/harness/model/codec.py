@@ -24,6 +24,13 @@ from ...errors import ModelError
 TRUSTED_SKOPS_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
 
 
+def packages_of(detector: Any) -> tuple[str, ...]:
+    """The packages whose objects a detector's state may hold: aadbench, the detector's own, and
+    those it names in ``state_packages`` (the PyOD wrapper: ``("pyod",)``)."""
+    own = type(detector).__module__.split(".")[0]
+    return tuple(dict.fromkeys(("aadbench", own, *getattr(detector, "state_packages", ()))))
+
+
 @dataclass
 class Encoded:
     """The JSON tree of a state and the binary parts it points to."""
@@ -66,7 +73,7 @@ def _encode(value: Any, out: Encoded, where: str, packages: tuple[str, ...]) -> 
     module = type(value).__module__ or ""
     if module.startswith("torch"):
         return _encode_torch(value, out, where)
-    if module.startswith("sklearn.") and hasattr(value, "get_params"):
+    if hasattr(value, "get_params") and (module.startswith("sklearn.") or module.split(".")[0] in packages):
         import skops.io
 
         name = f"e{len(out.blobs)}.skops"
@@ -136,7 +143,7 @@ def _decode(node: Any, parts: Parts, packages: tuple[str, ...]) -> Any:
 
         return getattr(torch, str(node["__dtype__"]))
     if "__skops__" in node:
-        return _load_skops(_part(parts.blobs, node["__skops__"], "estimator"), node["__skops__"])
+        return _load_skops(_part(parts.blobs, node["__skops__"], "estimator"), node["__skops__"], packages)
     if "__object__" in node:
         return _rebuild(str(node["__object__"]), _decode(node["state"], parts, packages), packages)
     raise ModelError(f"unknown entry in the detector state: {sorted(node)}")
@@ -148,17 +155,18 @@ def _part(table: Mapping[str, Any], name: str, what: str) -> Any:
     return table[name]
 
 
-def _load_skops(data: bytes, name: str) -> Any:
+def _load_skops(data: bytes, name: str, packages: tuple[str, ...] = ()) -> Any:
     import skops.io
 
     try:
         untrusted = skops.io.get_untrusted_types(data=data)
     except Exception as exc:
         raise ModelError(f"{name}: not a readable skops file ({type(exc).__name__}: {exc})") from None
-    refused = [t for t in untrusted if not t.startswith(TRUSTED_SKOPS_PREFIXES)]
+    trusted = TRUSTED_SKOPS_PREFIXES + tuple(f"{p}." for p in packages if p != "aadbench")
+    refused = [t for t in untrusted if not t.startswith(trusted)]
     if refused:
-        raise ModelError(f"{name}: holds types outside scikit-learn, numpy and scipy ({', '.join(refused[:3])}); "
-                         f"refused (a model file never runs code of other packages)")
+        raise ModelError(f"{name}: holds types outside scikit-learn, numpy, scipy and the detector's package "
+                         f"({', '.join(refused[:3])}); refused (a model file never runs code of other packages)")
     return skops.io.loads(data, trusted=list(untrusted))
 
 

@@ -132,7 +132,7 @@ def _fit_task(work: TaskWork, plan: RunPlan, registry: Registry, dataset: Datase
     seg = check_scores(detector.score(Xs), f"detector {job.detector.label} (training data)")
     train_scores = pool(seg, owner, len(train), plan.protocol.pooling)
 
-    packages = tuple({"aadbench", type(detector).__module__.split(".")[0]})
+    packages = codec.packages_of(detector)
     encoded = codec.encode(detector.state(), packages)
     arrays = dict(encoded.arrays)
     if scaler is not None:

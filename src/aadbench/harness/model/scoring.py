@@ -192,7 +192,7 @@ class Model:
                                         f"{self.path}/{folder}/tensors.safetensors")
                      if self.files.has(f"{folder}/tensors.safetensors") else {}),
             blobs=_Blobs(self.files, folder))
-        packages = tuple({"aadbench", type(detector).__module__.split(".")[0]})
+        packages = codec.packages_of(detector)
         detector.restore(codec.decode(det_record["state"], parts, packages))
         scaler = None
         if manifest["protocol"].get("standardize", True):

@@ -35,6 +35,7 @@ BUNDLED_PLUGINS = (
     "aadbench.plugins.timm_models",
     "aadbench.plugins.audio_nets",
     "aadbench.plugins.mel_patches",
+    "aadbench.plugins.beats",
     "aadbench.plugins.classic_detectors",
     "aadbench.plugins.distance_detectors",
     "aadbench.plugins.autoencoders",

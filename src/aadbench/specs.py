@@ -19,7 +19,8 @@ from .errors import AadbenchError, ComponentError, ParameterError
 from .weights import WeightsFile
 
 #: Pretraining domains an extractor can declare.
-DOMAINS = ("image", "environmental", "music", "none")
+#: "various": the weights depend on the model chosen (hf:<model-id>: speech, AudioSet, music, ...)
+DOMAINS = ("image", "environmental", "music", "various", "none")
 
 #: what a factory or identity function may be given as
 Ref = str | Callable[..., Any]

@@ -36,6 +36,7 @@ BUNDLED_PLUGINS = (
     "aadbench.plugins.audio_nets",
     "aadbench.plugins.mel_patches",
     "aadbench.plugins.beats",
+    "aadbench.plugins.hf_audio",
     "aadbench.plugins.classic_detectors",
     "aadbench.plugins.distance_detectors",
     "aadbench.plugins.autoencoders",

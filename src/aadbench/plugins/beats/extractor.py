@@ -64,7 +64,8 @@ class BEATsExtractor(Extractor):
         self.dim = int(net.cfg.encoder_embed_dim)
 
     def identity(self) -> dict[str, Any]:
-        return {"arch": "beats", "checkpoint": self.checkpoint, "layer": self.layer, "weights": self.weights, "weights_label": weights_api.label(self.weights),
+        return {"arch": "beats", "checkpoint": self.checkpoint, "layer": self.layer, "weights": self.weights,
+                "weights_label": weights_api.label(self.weights),
                 "window_s": self.window_s, "hop_s": self.hop_s, "device": device_label(self.device)}
 
     @torch.inference_mode()

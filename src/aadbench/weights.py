@@ -63,6 +63,9 @@ class WeightsFile:
     licence: str = ""
     non_commercial: bool = False
     source: str = ""
+    #: ``"module:function"`` that makes the cache file instead of a download from ``url``:
+    #: ``function(wf, source)`` with ``source`` a file the user handed over (or None), returning its path
+    converter: str = ""
 
     def __post_init__(self) -> None:
         if not self.filename or "/" in self.filename or "\\" in self.filename:
@@ -142,6 +145,11 @@ def checksum_matches(wf: WeightsFile, digest: str) -> bool | None:
 
 def missing_message(wf: WeightsFile, what: str, why: str) -> str:
     path = cache_path(wf)
+    if wf.converter:
+        return (f"pretrained weights for {what} are not available ({why}). Expected file: {path}. Make it with "
+                f"`aadbench weights fetch {what}` (it reads {wf.url}), or on a machine without the package index "
+                f"with `aadbench weights fetch {what} --from FILE` (FILE: {wf.source or wf.url}); "
+                f"or use --weights none for random weights")
     return (f"pretrained weights for {what} are not available ({why}). Expected file: {path}. "
             f"Download {wf.url} on a machine with internet and copy it there as {wf.filename} "
             f"(or run `aadbench weights fetch {what}` there and copy {path.parent}; TORCH_HOME moves it), "
@@ -251,12 +259,15 @@ def reachable(url: str, timeout: float = PROBE_TIMEOUT_S) -> bool:
         return False
 
 
-def download(wf: WeightsFile) -> Path:
+def download(wf: WeightsFile, source: str | None = None) -> Path:
     """Download into the cache through ``torch.hub.download_url_to_file`` and check the hash.
 
     A file whose checksum nobody pinned (``sha256`` None) gets its SHA-256 recorded at the
-    first download and checked on every later use (:func:`pinned_sha256`).
+    first download and checked on every later use (:func:`pinned_sha256`). A file with a
+    ``converter`` is made by it (from ``source`` when given) and checked the same way.
     """
+    if wf.converter:
+        return _converted(wf, source)
     host = urllib.parse.urlsplit(wf.url).hostname or wf.url
     if not reachable(wf.url):
         raise WeightsUnavailableError(f"no network: {host} cannot be reached within {PROBE_TIMEOUT_S:g} s")
@@ -272,6 +283,21 @@ def download(wf: WeightsFile) -> Path:
         raise WeightsUnavailableError(f"{wf.filename}: downloaded {size} bytes, expected {wf.size}; removed it")
     if not wf.sha256:
         pin(wf, file_sha256(path))
+    return path
+
+
+def _converted(wf: WeightsFile, source: str | None) -> Path:
+    import importlib
+
+    module, _, attr = wf.converter.partition(":")
+    path = Path(getattr(importlib.import_module(module), attr)(wf, source))
+    digest = file_sha256(path)
+    if checksum_matches(wf, digest) is False:
+        path.unlink()
+        raise WeightsUnavailableError(f"{wf.filename}: the converted file's SHA-256 {digest[:12]}... is not the "
+                                      f"expected {str(wf.sha256)[:12]}...; removed it")
+    if not wf.sha256:
+        pin(wf, digest)
     return path
 
 
@@ -307,18 +333,18 @@ def pin(wf: WeightsFile, digest: str) -> None:
     os.replace(tmp, path)
 
 
-def fetch(wf: WeightsFile, *, what: str = "", offline: bool = False) -> Path:
-    """Make sure the file is in the cache and intact, downloading it when needed."""
+def fetch(wf: WeightsFile, *, what: str = "", offline: bool = False, source: str | None = None) -> Path:
+    """Make sure the file is in the cache and intact, downloading (or converting ``source``) when needed."""
     what = what or wf.filename
     state = verify(wf)
     if state["present"] and state["checksum"] in ("ok", "unknown"):
         return cache_path(wf)
-    if offline:
+    if offline and not (wf.converter and source):
         raise WeightsUnavailableError(missing_message(wf, what, "offline"))
     if state["present"]:  # corrupt: fetch again
         log.warning("%s does not match its checksum; downloading it again", cache_path(wf))
         cache_path(wf).unlink()
-    return download(wf)
+    return download(wf, source)
 
 
 def verify(wf: WeightsFile, *, hash_file: bool = True) -> dict[str, Any]:

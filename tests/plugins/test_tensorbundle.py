@@ -308,3 +308,74 @@ def test_index_without_header(tmp_path):
     (tmp_path / "model.ckpt.index").write_bytes(write_table([(b"w", entry_proto(1, (), 0, 0, 4, 0))]))
     with raises_naming(tmp_path / "model.ckpt.index", "no bundle header"):
         tb.read_checkpoint(tmp_path / "model.ckpt")
+
+
+# ------------------------------------------------------------------ musicnn-pons: the wheel's checkpoints
+
+
+def _musicnn_wheel(path, model_state):
+    """A wheel laid out as musicnn 0.1.0's, its checkpoints written in the TensorBundle format."""
+    import zipfile
+
+    from aadbench.plugins.musicnn_pons.convert import MODELS
+    from aadbench.plugins.musicnn_pons.model import TF_NAMES
+
+    inverse = {v: k for k, v in TF_NAMES.items()}
+    tf_vars = {}
+    for name, value in model_state.items():
+        if name not in inverse:
+            continue
+        value = value.numpy()
+        if value.ndim == 4:
+            value = value.transpose(2, 3, 1, 0)
+        elif inverse[name].endswith("/kernel"):
+            value = value.T
+        tf_vars[inverse[name]] = np.ascontiguousarray(value, dtype=np.float32)
+        tf_vars[inverse[name] + "/Adam"] = np.zeros_like(tf_vars[inverse[name]])  # optimiser slots are dropped
+    tf_vars["beta1_power"] = np.float32(0.9)
+    with zipfile.ZipFile(path, "w") as z:
+        for model in MODELS:
+            prefix = path.parent / "ckpt" / model / "model"
+            prefix.parent.mkdir(parents=True, exist_ok=True)
+            write_checkpoint(prefix, tf_vars)
+            z.write(f"{prefix}.index", f"musicnn/{model}/.index")
+            z.write(f"{prefix}.data-00000-of-00001", f"musicnn/{model}/.data-00000-of-00001")
+    return path
+
+
+def test_musicnn_weights_come_out_of_the_wheel_without_tensorflow(tmp_path, monkeypatch):
+    import hashlib
+
+    import torch
+
+    from aadbench import weights as w
+    from aadbench.plugins.musicnn_pons import convert as conv
+    from aadbench.plugins.musicnn_pons.extractor import MusicnnPonsExtractor
+    from aadbench.plugins.musicnn_pons.model import build
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    torch.manual_seed(5)
+    reference = build(seed=5)
+    for m in reference.modules():  # trained-looking batch-norm statistics
+        if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+    wheel = _musicnn_wheel(tmp_path / conv.WHEEL, reference.state_dict())
+    with pytest.raises(w.WeightsUnavailableError, match="is not that of musicnn-0.1.0"):
+        conv.checkpoints_from_wheel(wheel)
+    monkeypatch.setattr(conv, "WHEEL_SHA256", hashlib.sha256(wheel.read_bytes()).hexdigest())
+    target = w.WeightsFile(url="https://pypi.org/project/musicnn/0.1.0/", filename=conv.cache_name("MTT_musicnn"))
+    path = conv.convert(target, str(wheel))
+    assert path == w.cache_path(target) and all((path.parent / conv.cache_name(m)).is_file() for m in conv.MODELS)
+    from safetensors.numpy import load_file
+
+    assert not [k for k in load_file(str(path)) if "Adam" in k or "power" in k]
+    ext = MusicnnPonsExtractor(weights=str(path), device="cpu")
+    wave = np.random.default_rng(0).standard_normal(16000 * 4).astype(np.float32) * 0.1
+    rows = ext.extract([wave])[0]
+    from aadbench.plugins.musicnn_pons.extractor import log_mel
+
+    spec = torch.from_numpy(log_mel(wave)[None, :187])
+    with torch.inference_mode():
+        expected = reference.eval()(spec, "penultimate").numpy()
+    np.testing.assert_allclose(rows[0], expected[0], rtol=1e-4, atol=1e-5)

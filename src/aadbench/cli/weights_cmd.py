@@ -13,6 +13,9 @@ examples:
   aadbench weights list                       where every extractor's weights come from, cached or not
   aadbench weights fetch panns-cnn14,resnet34 download them into the torch hub cache (needs internet)
   aadbench weights verify                     check size and SHA-256 of every cached file
+  aadbench weights fetch musicnn-pons         Pons et al.'s musicnn weights, from the musicnn wheel on the
+                                              package index (pip download --no-deps; TensorFlow not needed)
+  aadbench weights fetch musicnn-pons --from musicnn-0.1.0-py3-none-any.whl    from a wheel handed over
 
 Files live in the torch hub cache ($TORCH_HOME/hub/checkpoints); copy that folder to a machine
 without internet, or pass a file with --set NAME.weights=/path/to/file. With AADBENCH_OFFLINE=1
@@ -29,6 +32,9 @@ def add_parser(sub) -> None:
     p.add_argument("names", nargs="*", metavar="NAMES", help="extractor names, comma-separated (default: all)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--check", action="store_true", help="list: also hash the cached files (as verify does)")
+    p.add_argument("--from", dest="source", default=None, metavar="FILE",
+                   help="fetch: make the files from this file instead of downloading it (musicnn-pons: the "
+                        "musicnn-0.1.0 wheel, from `pip download --no-deps musicnn==0.1.0`)")
     p.set_defaults(handler=run)
 
 
@@ -98,12 +104,12 @@ def print_rows(out: list[dict[str, Any]], offline: bool) -> None:
           f"offline ({w.ENV_OFFLINE}=1): {'yes' if offline else 'no'}")
 
 
-def _fetch(specs: list[Any], offline: bool) -> tuple[list[dict[str, Any]], int]:
+def _fetch(specs: list[Any], offline: bool, source: str | None = None) -> tuple[list[dict[str, Any]], int]:
     results, failed = [], 0
     for spec in specs:
         for wf in getattr(spec, "weights", ()):
             try:
-                path = w.fetch(wf, what=spec.name, offline=offline)
+                path = w.fetch(wf, what=spec.name, offline=offline, source=source if wf.converter else None)
                 results.append({"extractor": spec.name, "file": wf.filename, "path": str(path), "ok": True})
             except Exception as exc:  # network, checksum, offline: report and go on
                 failed += 1
@@ -115,7 +121,7 @@ def _fetch(specs: list[Any], offline: bool) -> tuple[list[dict[str, Any]], int]:
 def run(args: argparse.Namespace) -> int:
     specs = _selected(args)
     if args.action == "fetch":
-        results, failed = _fetch(specs, args.settings.offline)
+        results, failed = _fetch(specs, args.settings.offline, args.source)
         if args.json:
             print(json.dumps(results, indent=2))
         for r in ([] if args.json else results):

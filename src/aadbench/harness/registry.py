@@ -37,6 +37,7 @@ BUNDLED_PLUGINS = (
     "aadbench.plugins.mel_patches",
     "aadbench.plugins.beats",
     "aadbench.plugins.hf_audio",
+    "aadbench.plugins.musicnn_pons",
     "aadbench.plugins.classic_detectors",
     "aadbench.plugins.distance_detectors",
     "aadbench.plugins.autoencoders",

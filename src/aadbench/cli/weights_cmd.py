@@ -58,7 +58,7 @@ def rows(specs: list[Any], *, hash_files: bool) -> list[dict[str, Any]]:
     for spec in specs:
         files = getattr(spec, "weights", ())
         if not files:
-            note = ("weights resolved by the extractor itself (timm: the model's Hugging Face hub repository)"
+            note = ("weights resolved by the extractor itself (timm, hf: the model's Hugging Face hub repository)"
                     if "weights" in spec.defaults else "no pretrained weights: nothing to download")
             cache = str(w.hf_hub_cache()) if "weights" in spec.defaults else None
             out.append({**_base(spec), "file": None, "note": note, "cache": cache})

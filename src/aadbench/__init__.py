@@ -22,7 +22,7 @@ from typing import Any
 
 import pluggy
 
-from .components import ANOMALOUS, NORMAL, UNKNOWN, Clip, Dataset, Detector, Extractor, Task
+from .components import ANOMALOUS, NORMAL, UNKNOWN, Clip, Dataset, Detector, Extractor, RowMeta, Task
 from .errors import AadbenchError
 from .specs import DatasetSpec, DetectorSpec, ExtractorSpec
 from .weights import WeightsFile
@@ -44,5 +44,6 @@ hookimpl = pluggy.HookimplMarker("aadbench")
 
 __all__ = [
     "ANOMALOUS", "NORMAL", "UNKNOWN", "AadbenchError", "Clip", "Dataset", "DatasetSpec", "Detector",
-    "DetectorSpec", "Extractor", "ExtractorSpec", "Task", "WeightsFile", "__version__", "hookimpl", "load_model",
+    "DetectorSpec", "Extractor", "ExtractorSpec", "RowMeta", "Task", "WeightsFile", "__version__", "hookimpl",
+    "load_model",
 ]

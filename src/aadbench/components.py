@@ -133,12 +133,41 @@ class Extractor(ABC):
         return {}
 
 
+@dataclass(frozen=True)
+class RowMeta:
+    """What the dataset knows about each training row's clip (one entry per row of ``X``).
+
+    ``domain`` is ``"source"`` or ``"target"`` (DCASE 2021+; ``"source"`` elsewhere), ``section``
+    the clip's task section (``machine_id``), ``attributes`` its parsed attributes (DCASE 2022+).
+    """
+
+    domain: np.ndarray
+    section: np.ndarray
+    attributes: tuple[Mapping[str, str], ...]
+
+    @classmethod
+    def of_clips(cls, clips: Sequence[Clip], owner: np.ndarray, section: str = "") -> RowMeta:
+        """Rows -> their clips' metadata (``owner[i]`` is row i's position in ``clips``)."""
+        domains = np.array([c.domain for c in clips], dtype=object)
+        attributes = [dict(c.attributes) for c in clips]
+        return cls(domain=domains[owner] if len(clips) else np.array([], dtype=object),
+                   section=np.full(len(owner), section, dtype=object),
+                   attributes=tuple(attributes[i] for i in owner))
+
+
 class Detector(ABC):
     """Models normal features and scores new ones (higher = more anomalous).
 
     Follows scikit-learn's conventions: ``__init__`` stores its parameters, ``fit``
     returns ``self`` and learned state lives in attributes ending in ``_``.
+
+    A detector that sets ``uses_metadata = True`` is fitted as ``fit(X, meta=RowMeta)``:
+    it also sees each training row's domain, section and attributes (domain-aware
+    detectors for DCASE 2021+); every other detector keeps ``fit(X)``.
     """
+
+    #: whether :meth:`fit` takes ``meta=``, the training rows' :class:`RowMeta`
+    uses_metadata: bool = False
 
     @abstractmethod
     def fit(self, X: np.ndarray) -> Detector:

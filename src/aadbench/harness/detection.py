@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..components import Detector, Task
+from ..components import Detector, RowMeta, Task
 from ..errors import ContractError
 from . import metrics
 from .grid import ClipScore, JobMetrics
@@ -39,9 +39,7 @@ def fit_and_score(detector: Detector, prepared: Prepared, task: Task, protocol: 
                   name: str) -> tuple[JobMetrics, tuple[ClipScore, ...]]:
     """Fit on train, score the test segments, pool per clip and measure."""
     t0 = time.perf_counter()
-    fitted = detector.fit(prepared.X_train)
-    if fitted is not detector and fitted is not None:
-        detector = fitted
+    detector = fit_detector(detector, prepared.X_train, task, prepared.split.train, prepared.train_owner)
     t1 = time.perf_counter()
     seg = metrics.check_scores(detector.score(prepared.X_test), f"detector {name}")
     if seg.shape[0] != prepared.X_test.shape[0]:
@@ -65,6 +63,17 @@ def fit_and_score(detector: Detector, prepared: Prepared, task: Task, protocol: 
                         metrics=extra)
     scores = tuple(ClipScore(c.key, c.label, float(s), c.domain) for c, s in zip(clips, clip_scores))
     return result, scores
+
+
+def fit_detector(detector: Detector, X: np.ndarray, task: Task, train: np.ndarray, owner: np.ndarray) -> Detector:
+    """``detector.fit(X)``, or ``fit(X, meta=...)`` for a detector that uses the rows' metadata;
+    the fitted detector (``fit`` may return another object)."""
+    if getattr(detector, "uses_metadata", False):
+        meta = RowMeta.of_clips([task.clips[i] for i in train], owner, task.machine_id)
+        fitted = detector.fit(X, meta=meta)  # type: ignore[call-arg]
+    else:
+        fitted = detector.fit(X)
+    return fitted if fitted is not None else detector
 
 
 def _decision(detector: Detector, prepared: Prepared, protocol: ProtocolConfig, labels: np.ndarray,

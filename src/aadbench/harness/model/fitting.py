@@ -19,7 +19,7 @@ import numpy as np
 from ... import weights as weights_api
 from ...components import NORMAL, Dataset, Detector, Extractor, Task
 from ...errors import ConfigError, ModelError
-from ..detection import describe_error
+from ..detection import describe_error, fit_detector
 from ..executors.work import Components, run_extractions
 from ..grid import CacheOptions, Component, Extraction, RunPlan, TaskWork
 from ..metrics import check_scores
@@ -125,10 +125,7 @@ def _fit_task(work: TaskWork, plan: RunPlan, registry: Registry, dataset: Datase
     scaler = Standardizer().fit(X) if plan.protocol.standardize else None
     Xs = scaler.transform(X) if scaler is not None else X
     spec = registry.get("detector", job.detector.name)
-    detector: Detector = spec.create(**job.detector.params)
-    fitted = detector.fit(Xs)
-    if fitted is not None and fitted is not detector:
-        detector = fitted
+    detector: Detector = fit_detector(spec.create(**job.detector.params), Xs, task, train, owner)
     seg = check_scores(detector.score(Xs), f"detector {job.detector.label} (training data)")
     train_scores = pool(seg, owner, len(train), plan.protocol.pooling)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import ConfigError, StoreNotFoundError
 from ..harness.store.schema import DEFAULT_DB
 
-FORMATS = ("csv", "md", "latex")
+FORMATS = ("csv", "md", "latex", "dcase-submission")
 TABLES = ("main", "paper", "timing")
 
 
@@ -21,7 +21,10 @@ def add_parser(sub) -> None:
                     "(underlined in LaTeX); one table per dataset. paper: MIMII 6 dB runs with ImageNet "
                     "weights beside Mueller et al. (2021) Table 1. timing: seconds per extractor, detector "
                     "and device.",
-        epilog="example: aadbench export --format md --db results.sqlite --dataset 'mimii 6 dB' > table.md",
+        epilog="examples:\n  aadbench export --format md --db results.sqlite --dataset 'mimii 6 dB' > table.md\n"
+               "  aadbench export --format dcase-submission --out submission/ --extractors beats --detectors "
+               "domain-knn --seeds 0\n      the challenge's anomaly_score_*.csv and decision_result_*.csv files "
+               "of one pipeline and seed",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--format", choices=FORMATS, default="md", help="output format (default: md)")
     p.add_argument("--db", default=DEFAULT_DB, help=f"results database (default: {DEFAULT_DB})")
@@ -36,6 +39,7 @@ def add_parser(sub) -> None:
         p.add_argument(f"--{label}", dest=column, default=None, metavar="A,B",
                        help=f"keep only these {label} (comma-separated)")
     p.add_argument("--output", "-o", default=None, help="write to this file instead of standard output")
+    p.add_argument("--out", default=None, metavar="DIR", help="dcase-submission: the folder the files go to")
     p.set_defaults(handler=run)
 
 
@@ -48,16 +52,38 @@ def run(args: argparse.Namespace) -> int:
     if state.status == "unreadable":
         raise ConfigError(state.message.replace("`", ""))
     frame = data.load_results(args.db) if state.status == "ok" else None
+    if args.format == "dcase-submission":
+        return _submission(frame, args)
+    if args.out:
+        raise ConfigError("--out goes with --format dcase-submission; tables go to --output or standard output")
     if frame is None:
         print(f"note: {args.db} holds no results yet", file=sys.stderr)
         text = "" if args.format == "csv" else "(no results)\n"
     else:
         text = render(frame, args)
+        if text.strip() in ("", "(no results match)"):
+            print(f"no results match these choices in {args.db} (dataset {args.dataset or 'any'}, metric "
+                  f"{args.metric}); `aadbench export --help` lists the filters", file=sys.stderr)
+            return 1
     if args.output:
         Path(args.output).expanduser().write_text(text, encoding="utf-8")
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _submission(frame, args: argparse.Namespace) -> int:
+    from ..leaderboard import data
+    from ..leaderboard.submission import write_submission
+
+    if not args.out:
+        raise ConfigError("--format dcase-submission needs --out DIR")
+    if frame is None:
+        raise ConfigError(f"{args.db} holds no results yet")
+    written = write_submission(args.db, data.filter_results(frame, _selections(args)), args.out)
+    print(f"wrote {len(written.files)} files for {written.pipeline}, seed {written.seed}, to {args.out}",
+          file=sys.stderr)
     return 0
 
 

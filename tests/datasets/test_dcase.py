@@ -115,7 +115,7 @@ def test_2022_plus_attributes_and_supplemental(dev2025):
     assert {k: anomaly.attributes[k] for k in ("vel", "loc")} == {"vel": "10", "loc": "B"}
     assert by_key(ds.tasks()[1])["train/section_00_source_train_normal_0000_noAttribute.wav"] \
         .attributes["name_attributes"] == "noAttribute"
-    assert ds.config()["year"] == "2022+" and ds.config()["supplemental"] is False
+    assert ds.config()["year"] == "2025" and ds.config()["supplemental"] is False  # told by supplemental/
     with_extra = DcaseDataset(dev2025, year="2025", supplemental=True)
     extra = by_key(with_extra.tasks()[0])["supplemental/section_00_source_supplemental_0000_noise.wav"]
     assert (extra.split, extra.label, extra.attributes["supplemental"]) == ("train", NORMAL, "1")
@@ -141,7 +141,7 @@ def eval2023(tmp_path):
 
 def test_evaluation_set_is_unlabelled_without_ground_truth(eval2023):
     root, _ = eval2023
-    fan = by_key(DcaseDataset(root).tasks()[0])
+    fan = by_key(DcaseDataset(root, year="2023").tasks()[0])
     test = [c for c in fan.values() if c.split == "test"]
     assert {c.label for c in test} == {UNKNOWN} and {c.domain for c in test} == {"unknown"}
     assert fan["train/section_00_source_train_normal_0000_m-n_W.wav"].label == NORMAL
@@ -149,7 +149,7 @@ def test_evaluation_set_is_unlabelled_without_ground_truth(eval2023):
 
 def test_ground_truth_folder_labels_only_its_machine(eval2023):
     root, gt = eval2023
-    ds = DcaseDataset(root, ground_truth=gt)
+    ds = DcaseDataset(root, year="2023", ground_truth=gt)
     fan, valve = (by_key(t) for t in ds.tasks())
     assert [fan[f"test/section_00_{i:04d}.wav"].label for i in range(3)] == [NORMAL, ANOMALOUS, ANOMALOUS]
     assert [fan[f"test/section_00_{i:04d}.wav"].domain for i in range(3)] == ["source", "target", "source"]
@@ -180,7 +180,7 @@ def test_ground_truth_table_with_header(eval2023, tmp_path):
     root, _ = eval2023
     table = tmp_path / "labels.csv"
     table.write_text("file_name,label,domain\nvalve/test/section_00_0000.wav,1,target\n")
-    valve = by_key(DcaseDataset(root, ground_truth=table).tasks()[1])
+    valve = by_key(DcaseDataset(root, year="2023", ground_truth=table).tasks()[1])
     assert (valve["test/section_00_0000.wav"].label, valve["test/section_00_0000.wav"].domain) == (1, "target")
 
 
@@ -193,7 +193,7 @@ def test_bad_ground_truth_and_odd_files(eval2023, tmp_path):
     with pytest.raises(ValueError, match=r"bad.csv row 1: 'maybe'"):
         DcaseDataset(root, ground_truth=bad)
     wav(root / "fan" / "test" / "recording_7.wav")
-    ds = DcaseDataset(root)
+    ds = DcaseDataset(root, year="2023")
     ds.tasks()
     assert [(p.split("/")[-1], why) for p, why in ds.skipped] == \
         [("recording_7.wav", "its name follows no DCASE naming scheme")]
@@ -225,5 +225,27 @@ def test_parse_name():
 def test_conformance(dev2021, dev2025, eval2023):
     from aadbench.testing import check_dataset
 
-    for root in (dev2021, dev2025, eval2023[0]):
-        assert check_dataset(DcaseDataset(root, length_policy="fixed"))["loaded"] > 0
+    for root, year in ((dev2021, "auto"), (dev2025, "auto"), (eval2023[0], "2023")):
+        assert check_dataset(DcaseDataset(root, length_policy="fixed", year=year))["loaded"] > 0
+
+
+@pytest.mark.parametrize(("layout", "year"), [
+    ({"fan": ["section_00", "section_01", "section_02"]}, "2022"),
+    ({"fan": ["section_00"], "ToyDrone": ["section_00"]}, "2023"),
+    ({"fan": ["section_00"], "3DPrinter": ["section_00"]}, "2024"),
+    ({"ToyPet": ["section_00"]}, "2025"),
+])
+def test_the_exact_year_of_a_2022_plus_layout_where_the_folders_tell_it(tmp_path, layout, year):
+    for machine, sections in layout.items():
+        for section in sections:
+            wav(tmp_path / machine / "train" / f"{section}_source_train_normal_0000_a_1.wav")
+            wav(tmp_path / machine / "test" / f"{section}_source_test_anomaly_0000_a_1.wav")
+    assert DcaseDataset(tmp_path).config()["year"] == year
+
+
+def test_an_ambiguous_2022_plus_layout_asks_for_the_year(tmp_path):
+    wav(tmp_path / "fan" / "train" / "section_00_source_train_normal_0000_a_1.wav")
+    wav(tmp_path / "fan" / "test" / "section_00_source_test_anomaly_0000_a_1.wav")
+    with pytest.raises(LayoutError, match=r"--set dcase.year=YEAR, one of 2023, 2024, 2025, 2026"):
+        DcaseDataset(tmp_path).tasks()
+    assert DcaseDataset(tmp_path, year="2024").config()["year"] == "2024"

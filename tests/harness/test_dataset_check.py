@@ -106,10 +106,11 @@ def test_cli_reports_unlabelled_evaluation_clips(cli, tmp_path, capsys):
     clip(root / "train" / "section_00_source_train_normal_0000_m-n_W.wav", channels=1, fmt="WAV")
     clip(root / "test" / "section_00_0000.wav", channels=1, fmt="WAV")
     clip(root / "test" / "section_00_0001.wav", channels=1, fmt="WAV")
-    assert cli("check", "--dataset", "dcase", "--data-root", tmp_path / "eval_data", "--no-progress") == 0
+    assert cli("check", "--dataset", "dcase", "--data-root", tmp_path / "eval_data", "--set", "dcase.year=2023",
+               "--no-progress") == 0
     text = capsys.readouterr().out
     assert "unlabelled: 2 clip(s)" in text and "set dcase.ground_truth=PATH" in text
-    assert "fan/section_00" in text and "(DCASE 2022+ layout)" in text
+    assert "fan/section_00" in text and "(DCASE 2023 layout)" in text
 
 
 def test_check_on_generated_data(tmp_path):

@@ -26,6 +26,36 @@ SUPPLEMENTAL = "supplemental"
 YEARS = ("2020", "2021", "2022", "2023", "2024", "2025", "2026")
 FAMILY = {"2020": "2020", "2021": "2021", **dict.fromkeys(YEARS[2:], "2022+")}
 _TRUE = {"1", "true", "yes", "on"}
+#: each year's evaluation machine types (the development types of 2023-2026 are the same seven)
+EVAL_TYPES = {
+    "2023": {"bandsaw", "grinder", "shaker", "ToyDrone", "ToyNscale", "ToyTank", "Vacuum"},
+    "2024": {"3DPrinter", "AirCompressor", "BrushlessMotor", "HairDryer", "HoveringDrone", "RoboticArm", "Scanner",
+             "ToothBrush", "ToyCircuit"},
+    "2025": {"AutoTrash", "BandSealer", "CoffeeGrinder", "HomeCamera", "Polisher", "ScrewFeeder", "ToyPet",
+             "ToyRCCar"},
+}
+
+
+def exact_year(dirs: dict[str, Path]) -> tuple[str | None, str]:
+    """The year of a 2022-2026 layout where the folders tell it, and why; ``(None, why not)`` else.
+
+    2022 has three sections per machine type (section_00-02, evaluation 03-05), the later years
+    one; an evaluation machine type names its year; a supplemental/ folder is 2025's.
+    """
+    for year, types in EVAL_TYPES.items():
+        found = sorted(types & set(dirs))
+        if found:
+            return year, f"machine type {found[0]} is in DCASE {year}'s evaluation set"
+    for machine, folder in dirs.items():
+        for split in ("train", "test"):
+            for f in audio_files(folder / split):
+                info = parse_name(f.name)
+                if info is not None and info.style != "id" and info.group != "section_00":
+                    return "2022", f"{machine} has {info.group} (DCASE 2022 had several sections per machine type)"
+    supplemental = [m for m, folder in dirs.items() if (folder / SUPPLEMENTAL).is_dir()]
+    if supplemental:
+        return "2025", f"{supplemental[0]} has a supplemental/ folder (DCASE 2025)"
+    return None, "one section per machine type and no machine type of a known evaluation set"
 
 
 def _family(type_dir: Path) -> str | None:
@@ -95,7 +125,16 @@ class DcaseDataset(FileDataset):
         if self.year != "auto" and FAMILY[self.year] != seen[0]:
             raise self.layout_error(self.root, f"is laid out like DCASE {seen[0]}, not {self.year}; "
                                                f"set year=auto or the right year")
-        return seen[0] if self.year == "auto" else self.year
+        if self.year != "auto":
+            return self.year
+        if seen[0] != "2022+":
+            return seen[0]
+        year, why = exact_year(dirs)
+        if year is None:
+            candidates = ", ".join(y for y in YEARS if FAMILY[y] == "2022+" and y != "2022")
+            raise self.layout_error(self.root, f"is laid out like DCASE 2022-2026, and the year cannot be told from "
+                                               f"it ({why}); set it with --set dcase.year=YEAR, one of {candidates}")
+        return year
 
     def scan(self) -> list[Task]:
         dirs = self.type_dirs()

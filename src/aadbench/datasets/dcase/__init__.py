@@ -23,7 +23,8 @@ def register_datasets() -> list[DatasetSpec]:
         description="DCASE Task 2 development or evaluation sets, 2020-2026, from disk (their own train/test split).\n"
                     "data_root: a dev_data-like folder of <type>/{train,test,...} or one <type> folder; year auto "
                     "detects the year (2022-2026 layouts: from their sections, evaluation machine types or "
-                    "supplemental/ folder, else it asks for dcase.year); one task per type and id_XX (2020) or section_XX (2021 on); "
+                    "supplemental/ folder, else it asks for dcase.year); one task per type and id_XX (2020) or "
+                    "section_XX (2021 on); "
                     "ground_truth: a folder or CSV of the published evaluation labels; supplemental: read the "
                     "2025 supplemental/ folder as training data.",
         defaults=DEFAULTS,

@@ -73,8 +73,9 @@ def test_plain_tree_and_filters(tmp_path):
 
 def test_root_inside_an_snr_folder_must_match_snr(tmp_path):
     write_ids(tmp_path / "-6_dB_fan" / "fan", ids=("id_00",))
-    with pytest.raises(ValueError, match="snr=-6"):
-        MimiiDataset(tmp_path / "-6_dB_fan" / "fan").tasks()
+    with pytest.raises(ValueError, match="snr=6; set --set mimii.snr=-6"):
+        MimiiDataset(tmp_path / "-6_dB_fan" / "fan", snr=6).tasks()
+    assert MimiiDataset(tmp_path / "-6_dB_fan" / "fan").config()["snr"] == -6  # auto: the folder says it
     assert len(MimiiDataset(tmp_path / "-6_dB_fan" / "fan", snr=-6).tasks()) == 1
     assert len(MimiiDataset(tmp_path / "-6_dB_fan", snr=-6).tasks()) == 1
 
@@ -112,7 +113,7 @@ def test_load_fingerprint_config(tmp_path, monkeypatch):
     config = ds.config()
     assert config["data_root"] == str(tmp_path / "data") and os.path.isabs(config["data_root"])
     assert {k: config[k] for k in ("sample_rate", "channel", "length_policy", "duration", "snr")} == \
-        {"sample_rate": 16000, "channel": 0, "length_policy": "fixed", "duration": 0.25, "snr": 6}
+        {"sample_rate": 16000, "channel": 0, "length_policy": "fixed", "duration": 0.25, "snr": None}
     assert config["machines"] == ["fan"] and config["ids"] == ["id_00"]
 
 
@@ -150,3 +151,36 @@ def test_conformance(snr_tree):
     from aadbench.testing import check_dataset
 
     assert check_dataset(MimiiDataset(snr_tree, snr=-6))["loaded"] > 0
+
+
+def test_the_snr_comes_from_the_folders_or_the_user_else_it_is_unknown(tmp_path):
+    plain = tmp_path / "plain"
+    write_ids(plain / "fan", ids=("id_00",))
+    assert MimiiDataset(plain).config()["snr"] is None, "no SNR in the path: unknown, not 6 dB"
+    assert MimiiDataset(plain, snr=-6).config()["snr"] == -6
+    inside = tmp_path / "-6_dB_fan"
+    write_ids(inside / "fan", ids=("id_00",))
+    assert MimiiDataset(inside / "fan").config()["snr"] == -6
+    only = tmp_path / "only"
+    write_ids(only / "0_dB_pump", ids=("id_00",))
+    assert MimiiDataset(only).config()["snr"] == 0
+
+
+def test_several_snr_folders_without_6_db_ask_which(tmp_path):
+    root = tmp_path / "two"
+    write_ids(root / "0_dB_fan" / "fan", ids=("id_00",))
+    write_ids(root / "-6_dB_fan" / "fan", ids=("id_00",))
+    with pytest.raises(LayoutError, match=r"-6, 0 dB; choose one with --set mimii.snr"):
+        MimiiDataset(root).tasks()
+
+
+def test_unknown_snr_is_labelled_and_kept_out_of_the_paper_comparison():
+    import pandas as pd
+
+    from aadbench.leaderboard import data, tables
+
+    assert data.dataset_label("mimii", None) == "mimii (SNR unknown)"
+    frame = pd.DataFrame([{"status": "ok", "dataset": "mimii", "snr": float("nan"), "weights": "imagenet",
+                           "pretrained": 1}])
+    assert not tables.comparable(frame).any()
+    assert "SNR is unknown" in tables.paper_exclusions(frame).to_string()

@@ -82,8 +82,8 @@ def _nan(value: Any) -> Any:
 def dataset_label(dataset: str, snr: Any = None, year: Any = None) -> str:
     """'mimii 6 dB', 'dcase 2021', 'synthetic', ...: the unit one leaderboard table covers."""
     snr, year = _nan(snr), _nan(year)
-    if dataset == "mimii" and snr is not None:
-        return f"mimii {_fmt_num(snr)} dB"
+    if dataset == "mimii":
+        return f"mimii {_fmt_num(snr)} dB" if snr is not None else "mimii (SNR unknown)"
     if dataset == "dcase" and year is not None:
         return f"dcase {_fmt_num(year)}"
     return str(dataset)

@@ -194,9 +194,10 @@ def paper_exclusions(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame[(frame["status"] == "ok") & ~comparable(frame)]
     reasons = np.select(
         [out["dataset"] == "synthetic", out["weights"] == "random",
-         out["weights"].str.startswith("file:"), out["dataset"] != "mimii", out["snr"] != 6],
+         out["weights"].str.startswith("file:"), out["dataset"] != "mimii", out["snr"].isna(), out["snr"] != 6],
         ["on synthetic data", "with random weights", "with weights from a file", "on other datasets",
-         "on MIMII at another SNR"], default="with weights not ImageNet-pretrained")
+         "on MIMII whose SNR is unknown (state it: --set mimii.snr=6)", "on MIMII at another SNR"],
+        default="with weights not ImageNet-pretrained")
     counts = pd.Series(reasons, dtype=object).value_counts()
     return pd.DataFrame({"reason": counts.index, "results": counts.to_numpy()})
 

@@ -30,6 +30,8 @@ LABEL_DIRS = {"normal": NORMAL, "abnormal": ANOMALOUS, "anomaly": ANOMALOUS, "an
 def parse_snr(value: Any) -> int:
     """``6``, ``"-6"``, ``"min6"``, ``"6dB"`` or ``"-6_dB"`` -> an integer number of dB."""
     text = str(value).strip().lower().replace("_", "").removesuffix("db")
+    if text in ("auto", ""):
+        raise DataError("mimii: snr 'auto' has no number of dB (the folders tell it, or it stays unknown)")
     match = re.fullmatch(r"(-|min|minus|m|neg)?(\d+)", text)
     if not match:
         raise DataError(f"mimii: snr {value!r} must be a number of dB like 6, 0, -6 or min6")
@@ -54,11 +56,13 @@ class MimiiDataset(FileDataset):
     name = "mimii"
     layout = LAYOUT
 
-    def __init__(self, data_root: Any, snr: Any = 6, machines: Iterable[str] = (), ids: Iterable[Any] = (),
+    def __init__(self, data_root: Any, snr: Any = "auto", machines: Iterable[str] = (), ids: Iterable[Any] = (),
                  sample_rate: int = 16000, channel: int | str = 0, length_policy: str = "keep",
                  duration: float | None = None) -> None:
         super().__init__(data_root, sample_rate, channel, length_policy, duration)
-        self.snr = parse_snr(snr)
+        #: what the user stated (None: auto) and what the data is (None: unknown, stored as such)
+        self.snr_given: int | None = None if str(snr).strip().lower() in ("auto", "") else parse_snr(snr)
+        self.snr: int | None = self.snr_given
         self.machines = as_list(machines)
         self.ids = [normalise_id(i) for i in as_list(ids)]
         self.folders: dict[str, Path] = {}
@@ -68,9 +72,14 @@ class MimiiDataset(FileDataset):
         children = _subdirs(self.root)
         snr_dirs = [(m, d) for d in children if (m := SNR_DIR.match(d.name))]
         if snr_dirs:
+            seen = sorted({_snr_of(m) for m, _ in snr_dirs})
+            if self.snr_given is None:  # auto: the paper's 6 dB where present, else the only SNR there is
+                if 6 not in seen and len(seen) > 1:
+                    raise self.layout_error(self.root, f"has SNR folders for {', '.join(map(str, seen))} dB; "
+                                                       f"choose one with --set mimii.snr=<one of them>")
+                self.snr = 6 if 6 in seen else seen[0]
             chosen = {m["type"]: d for m, d in snr_dirs if _snr_of(m) == self.snr}
             if not chosen:
-                seen = sorted({_snr_of(m) for m, _ in snr_dirs})
                 raise self.layout_error(self.root, f"has SNR folders for {', '.join(map(str, seen))} dB but none "
                                                    f"for snr={self.snr}; set --set mimii.snr=<one of them>")
             return {t: (d / t if _has_ids(d / t) else d) for t, d in chosen.items()}
@@ -85,9 +94,13 @@ class MimiiDataset(FileDataset):
         raise self.layout_error(self.root, "holds no <type>/id_XX folders (nor <snr>_dB_<type> folders)")
 
     def _check_root_snr(self, folder: Path) -> None:
-        """A data_root inside an SNR folder (``6_dB_fan`` or ``6_dB_fan/fan``) must agree with ``snr``."""
+        """A data_root inside an SNR folder (``6_dB_fan`` or ``6_dB_fan/fan``) gives the SNR and must agree
+        with a stated ``snr``; elsewhere the SNR is what the user stated, or unknown."""
         for name in (folder.name, folder.parent.name):
             match = SNR_DIR.match(name)
+            if match and self.snr_given is None:
+                self.snr = _snr_of(match)
+                return
             if match and _snr_of(match) != self.snr:
                 raise DataError(f"mimii: data_root {folder} lies in the {_snr_of(match)} dB folder {name} but "
                                  f"snr={self.snr}; set --set mimii.snr={_snr_of(match)} (recorded with the results)")

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..components import Detector, RowMeta, Task
 from ..errors import ContractError
-from . import metrics
+from . import bootstrap, metrics
 from .grid import ClipScore, JobMetrics
 from .protocol import ProtocolConfig, Split, Standardizer, pool, stack
 
@@ -50,6 +50,7 @@ def fit_and_score(detector: Detector, prepared: Prepared, task: Task, protocol: 
     clips = [task.clips[i] for i in test]
     labels = np.array([c.label for c in clips])
     extra: dict[str, Any] = metrics.domain_metrics(labels, clip_scores, [c.domain for c in clips])
+    extra.update(bootstrap.intervals(labels, clip_scores))  # 95% intervals of AUC and pAUC, seeded
     flags = metrics.auc_flags(labels, clip_scores)
     if flags:
         extra["auc_flags"] = flags

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import ConfigError, StoreNotFoundError
 from ..harness.store.schema import DEFAULT_DB
 
-FORMATS = ("csv", "md", "latex", "dcase-submission")
+FORMATS = ("csv", "md", "latex", "dcase-submission", "stats")
 TABLES = ("main", "paper", "timing")
 
 
@@ -39,7 +39,9 @@ def add_parser(sub) -> None:
         p.add_argument(f"--{label}", dest=column, default=None, metavar="A,B",
                        help=f"keep only these {label} (comma-separated)")
     p.add_argument("--output", "-o", default=None, help="write to this file instead of standard output")
-    p.add_argument("--out", default=None, metavar="DIR", help="dcase-submission: the folder the files go to")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="dcase-submission: the folder the files go to; stats: where the critical-difference "
+                        "diagrams go (PNG)")
     p.set_defaults(handler=run)
 
 
@@ -54,8 +56,11 @@ def run(args: argparse.Namespace) -> int:
     frame = data.load_results(args.db) if state.status == "ok" else None
     if args.format == "dcase-submission":
         return _submission(frame, args)
+    if args.format == "stats":
+        return _stats(frame, args)
     if args.out:
-        raise ConfigError("--out goes with --format dcase-submission; tables go to --output or standard output")
+        raise ConfigError("--out goes with --format dcase-submission or stats; tables go to --output or standard "
+                          "output")
     if frame is None:
         print(f"note: {args.db} holds no results yet", file=sys.stderr)
         text = "" if args.format == "csv" else "(no results)\n"
@@ -84,6 +89,37 @@ def _submission(frame, args: argparse.Namespace) -> int:
     written = write_submission(args.db, data.filter_results(frame, _selections(args)), args.out)
     print(f"wrote {len(written.files)} files for {written.pipeline}, seed {written.seed}, to {args.out}",
           file=sys.stderr)
+    return 0
+
+
+def _stats(frame, args: argparse.Namespace) -> int:
+    """Friedman, Nemenyi and Wilcoxon over the pipelines in view, per dataset; CD diagrams into --out."""
+    from ..leaderboard import data, stats
+
+    if frame is None:
+        raise ConfigError(f"{args.db} holds no results yet")
+    frame = data.filter_results(frame, _selections(args))
+    labels = [args.dataset] if args.dataset else data.options(frame, "dataset_label")
+    parts = []
+    for label in labels:
+        comp = stats.compare(frame[frame["dataset_label"] == label])
+        if comp.table.shape[1] < 2 or comp.table.shape[0] < 2:
+            continue
+        parts.append(stats.to_markdown(label, comp))
+        if args.out:
+            Path(args.out).expanduser().mkdir(parents=True, exist_ok=True)
+            name = "".join(ch if ch.isalnum() else "_" for ch in label)
+            image = stats.cd_diagram(comp, str(Path(args.out).expanduser() / f"cd-{name}.png"))
+            print(f"wrote {image}", file=sys.stderr)
+    if not parts:
+        print("no dataset in view has 2 pipelines or more on 2 machines or more: nothing to compare",
+              file=sys.stderr)
+        return 1
+    text = "\n".join(parts)
+    if args.output:
+        Path(args.output).expanduser().write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
     return 0
 
 

@@ -71,3 +71,23 @@ def test_an_export_that_matches_nothing_says_so_and_fails(tmp_path, capsys):
     capsys.readouterr()
     assert main(["export", "--db", db, "--detectors", "gmm"]) == 1
     assert "no results match" in capsys.readouterr().err
+
+
+def test_domain_columns_in_the_summary_the_export_and_per_domain_f1(tmp_path, capsys):
+    import json
+
+    root = _dcase2023(tmp_path / "dev")
+    db = str(tmp_path / "r.sqlite")
+    assert main(["run", "--dataset", "dcase", "--data-root", str(root), "--set", "dcase.year=2023",
+                 "--plugins", "squeezenet1_1,knn", "--set", "knn.k=2", "--weights", "none", "--seeds", "1",
+                 "--no-progress", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "AUC_SOURCE (%)" in out and "AUC_TARGET (%)" in out and "PAUC (%)" in out
+    for metric in ("auc_source", "auc_target"):
+        assert main(["export", "--db", db, "--metric", metric, "--format", "csv"]) == 0
+        rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+        assert rows and {r["metric"] for r in rows} == {metric}
+    with sqlite3.connect(db) as conn:
+        metrics = json.loads(conn.execute("SELECT metrics FROM results LIMIT 1").fetchone()[0])
+    assert {"f1_source", "f1_target", "precision_target", "recall_source"} <= set(metrics)
+    assert metrics["auc_ci"][0] <= metrics["auc_ci"][1]

@@ -28,8 +28,9 @@ def add_parser(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--format", choices=FORMATS, default="md", help="output format (default: md)")
     p.add_argument("--db", default=DEFAULT_DB, help=f"results database (default: {DEFAULT_DB})")
-    p.add_argument("--metric", choices=("auc", "pauc", "official"), default="auc",
-                   help="cell values of the main table; official: the DCASE score (DCASE datasets only)")
+    p.add_argument("--metric", choices=("auc", "pauc", "auc_source", "auc_target", "official"), default="auc",
+                   help="cell values of the main table; auc_source / auc_target: each domain's AUC and official: "
+                        "the DCASE score (DCASE 2021+ datasets)")
     p.add_argument("--table", choices=TABLES, default="main", help="which table (default: main)")
     p.add_argument("--dataset", default=None,
                    help="one dataset, as the leaderboard names it: 'mimii 6 dB', 'dcase 2021', 'synthetic' "
@@ -158,7 +159,7 @@ def _main_tables(frame, labels: list[str], args: argparse.Namespace) -> str:
         scoped = frame[frame["dataset_label"] == label]
         if args.metric not in tables.available_metrics(scoped):
             if args.dataset:
-                raise ConfigError(f"--metric {args.metric}: {label} has no official DCASE score")
+                raise ConfigError(f"--metric {args.metric}: {label} has no {tables.METRICS[args.metric]}")
             continue
         if args.metric == "official":
             scoped = data.with_metrics(args.db, scoped)

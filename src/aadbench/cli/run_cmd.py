@@ -172,6 +172,11 @@ def print_summary(report: RunReport, frame: Any, db: str) -> None:
     table = run_summary(frame)
     with pd.option_context("display.max_columns", None, "display.width", 200):
         print(table.to_string() if not table.empty else "no successful results")
+        ok = frame[frame["status"] == "ok"] if not frame.empty else frame
+        if not ok.empty and "auc_target" in ok and ok["auc_target"].notna().any():  # DCASE 2021+ domains
+            for metric in ("auc_source", "auc_target", "pauc"):
+                scoped = ok[ok[metric].notna()]
+                print("\n" + run_summary(scoped, metric).to_string())
     ok = frame[frame["status"] == "ok"] if not frame.empty else frame
     if not ok.empty and ok["weights"].eq("random").any():
         print("note: rows marked (random weights) used randomly initialised networks, not pretrained ones")

@@ -55,7 +55,7 @@ def fit_and_score(detector: Detector, prepared: Prepared, task: Task, protocol: 
     if flags:
         extra["auc_flags"] = flags
     if protocol.threshold_quantile:
-        extra.update(_decision(detector, prepared, protocol, labels, clip_scores, name))
+        extra.update(_decision(detector, prepared, protocol, labels, clip_scores, name, task))
     counts = prepared.split.counts(task.clips)
     result = JobMetrics(auc=metrics.auc(labels, clip_scores), pauc=metrics.pauc(labels, clip_scores),
                         n_train=counts["n_train"], n_test_normal=counts["n_test_normal"],
@@ -78,12 +78,24 @@ def fit_detector(detector: Detector, X: np.ndarray, task: Task, train: np.ndarra
 
 
 def _decision(detector: Detector, prepared: Prepared, protocol: ProtocolConfig, labels: np.ndarray,
-              clip_scores: np.ndarray, name: str) -> dict[str, Any]:
+              clip_scores: np.ndarray, name: str, task: Task) -> dict[str, Any]:
     """Precision / recall / F1 at the gamma-quantile threshold of the training clip scores."""
     train_seg = metrics.check_scores(detector.score(prepared.X_train), f"detector {name} (training data)")
     train_clips = pool(train_seg, prepared.train_owner, len(prepared.split.train), protocol.pooling)
     threshold, method = metrics.decision_threshold(train_clips, protocol.threshold_quantile)
-    return {**metrics.decision_metrics(labels, clip_scores, threshold), "threshold_method": method}
+    out: dict[str, Any] = {**metrics.decision_metrics(labels, clip_scores, threshold), "threshold_method": method}
+    domains = np.array(_test_domains(prepared, task))
+    if len(set(domains.tolist())) > 1:  # DCASE 2021+: precision, recall and F1 per domain at the same threshold
+        for d in sorted(set(domains.tolist())):
+            own = domains == d
+            if (labels[own] == 1).any():
+                scores_d = metrics.decision_metrics(labels[own], clip_scores[own], threshold)
+                out.update({f"{k}_{d}": v for k, v in scores_d.items() if k != "threshold"})
+    return out
+
+
+def _test_domains(prepared: Prepared, task: Task) -> list[str]:
+    return [task.clips[i].domain for i in prepared.split.test]
 
 
 def describe_error(exc: BaseException) -> str:

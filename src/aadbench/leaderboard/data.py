@@ -27,6 +27,7 @@ FILTERS = {"run_id": "Runs", "extractor": "Extractors", "detector": "Detectors",
 COLUMNS = {
     "job_key": "job_key", "run_id": "run_id", "dataset": "dataset",
     "snr": "dataset_config.snr", "year": "dataset_config.year", "flags": "metrics.auc_flags",
+    "auc_source": "metrics.auc_source", "auc_target": "metrics.auc_target",
     **{c: c for c in ("machine_type", "machine_id", "extractor", "weights", "pretrained", "detector", "seed",
                       "status", "error", "auc", "pauc", "n_scored", "extract_s", "n_extracted_clips", "fit_s",
                       "score_s", "device")},
@@ -62,8 +63,9 @@ def load_results(path: str | Path) -> pd.DataFrame:
     with ResultsReader(path) as reader:
         rows = reader.results(list(COLUMNS.values()))
     frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
-    for col in ("auc", "pauc", "extract_s", "fit_s", "score_s", "snr", "year"):
-        frame[col] = pd.to_numeric(frame[col], errors="coerce") if col in ("snr", "year") else frame[col].astype(float)
+    for col in ("auc", "pauc", "extract_s", "fit_s", "score_s", "snr", "year", "auc_source", "auc_target"):
+        frame[col] = (pd.to_numeric(frame[col], errors="coerce") if col in ("snr", "year", "auc_source", "auc_target")
+                      else frame[col].astype(float))
     frame["pretrained"] = frame["pretrained"].fillna(0).astype(int)
     frame["flagged"] = frame["flags"].fillna("[]").astype(str).ne("[]")
     frame["seed"] = frame["seed"].astype(int)

@@ -16,17 +16,20 @@ def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     if frame.empty:
         return frame
     frame["machine"] = frame["machine_type"] + "/" + frame["machine_id"]
-    frame["flagged"] = [bool(_flags(m)) for m in frame.get("metrics", pd.Series([None] * len(frame)))]
+    metrics = [_parsed(m) for m in frame.get("metrics", pd.Series([None] * len(frame)))]
+    frame["flagged"] = [isinstance(m.get("auc_flags"), list) and bool(m["auc_flags"]) for m in metrics]
+    for column in ("auc_source", "auc_target"):  # DCASE 2021+: each domain's AUC
+        frame[column] = [m.get(column) for m in metrics]
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
     return frame
 
 
-def _flags(metrics: Any) -> list[str]:
+def _parsed(metrics: Any) -> dict[str, Any]:
     try:
         value = json.loads(metrics) if isinstance(metrics, str) else metrics
     except ValueError:
-        return []
-    flags = value.get("auc_flags") if isinstance(value, dict) else None
-    return list(flags) if isinstance(flags, list) else []
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def run_summary(frame: pd.DataFrame, metric: str = "auc") -> pd.DataFrame:

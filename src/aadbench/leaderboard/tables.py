@@ -21,7 +21,10 @@ import pandas as pd
 ROW_KEYS = ["extractor", "detector", "weights"]
 CELL_KEYS = ["machine_type", "machine_id"]
 AVG, ALL = "avg", "all"
-METRICS = {"auc": "AUC (%)", "pauc": "pAUC (%)", "official": "official DCASE score (%)"}
+METRICS = {"auc": "AUC (%)", "pauc": "pAUC (%)", "auc_source": "AUC, source domain (%)",
+           "auc_target": "AUC, target domain (%)", "official": "official DCASE score (%)"}
+#: per-domain AUCs (DCASE 2022+ definition: the domain's normals against every anomaly)
+DOMAIN_METRICS = ("auc_source", "auc_target")
 PAPER_FILE = "mueller2021_icaart_table1.csv"
 PAPER_DETECTORS = {"b-gmm": "bgmm", "if": "iforest", "oc-svm": "ocsvm"}
 PAPER_EXTRACTORS = {"-": "mel-patches"}
@@ -91,7 +94,8 @@ def available_metrics(frame: pd.DataFrame) -> list[str]:
     """AUC and pAUC always; the official score where every row is of a DCASE dataset with a year."""
     ok = frame[frame["status"] == "ok"]
     dcase = not ok.empty and (ok["dataset"] == "dcase").all() and ok["year"].notna().all()
-    return ["auc", "pauc"] + (["official"] if dcase and ok["year"].nunique() == 1 else [])
+    domains = [m for m in DOMAIN_METRICS if dcase and m in ok and ok[m].notna().all()]
+    return ["auc", "pauc", *domains] + (["official"] if dcase and ok["year"].nunique() == 1 else [])
 
 
 def seed_values(ok: pd.DataFrame, metric: str) -> pd.DataFrame:

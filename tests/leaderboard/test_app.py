@@ -161,3 +161,9 @@ def test_the_app_never_imports_torch(leaderboard_db):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "NO-TORCH"
+
+
+def test_the_statistics_tab_compares_the_pipelines_in_view(app):
+    text = " ".join(m.value for m in app.markdown)
+    assert "3 pipelines over 2 machines" in text and "Friedman chi-square" in text and "Wilcoxon signed-rank" in text
+    assert any(type(e).__name__ == "Image" for e in app.main), "the critical-difference diagram"

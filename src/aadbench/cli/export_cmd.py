@@ -9,7 +9,7 @@ from ..errors import ConfigError, StoreNotFoundError
 from ..harness.store.schema import DEFAULT_DB
 
 FORMATS = ("csv", "md", "latex", "dcase-submission", "stats")
-TABLES = ("main", "paper", "timing")
+TABLES = ("main", "paper", "timing", "intervals")
 
 
 def add_parser(sub) -> None:
@@ -20,7 +20,7 @@ def add_parser(sub) -> None:
                     "percent, per-type and overall averages, rank, best in bold and second best in italics "
                     "(underlined in LaTeX); one table per dataset. paper: MIMII 6 dB runs with ImageNet "
                     "weights beside Mueller et al. (2021) Table 1. timing: seconds per extractor, detector "
-                    "and device.",
+                    "and device. intervals: the bootstrap 95% interval of every AUC (pipeline x machine, seed means).",
         epilog="examples:\n  aadbench export --format md --db results.sqlite --dataset 'mimii 6 dB' > table.md\n"
                "  aadbench export --format dcase-submission --out submission/ --extractors beats --detectors "
                "domain-knn --seeds 0\n      the challenge's anomaly_score_*.csv and decision_result_*.csv files "
@@ -148,6 +148,11 @@ def render(frame, args: argparse.Namespace) -> str:
         labels = [args.dataset]
     if args.table == "timing":
         return _flat(tables.timing_table(frame[frame["dataset_label"].isin(labels)]), args.format)
+    if args.table == "intervals":
+        parts = [tables.interval_table(frame[frame["dataset_label"] == label]) for label in labels]
+        found = [(label, p) for label, p in zip(labels, parts) if not p.empty]
+        return "".join(f"{label}: bootstrap 95% intervals of the AUC (%)\n" + _flat(p.reset_index(), args.format)
+                       + "\n" for label, p in found)
     return _main_tables(frame, labels, args)
 
 

@@ -17,7 +17,7 @@ from aadbench.leaderboard import data, tables
 
 STYLES = {"best": "background-color: #1b5e20; color: #ffffff; font-weight: bold",
           "second": "background-color: #a5d6a7; color: #000000"}
-TABS = ["Leaderboard", "Paper (Table 1)", "Timing", "ROC & scores", "Runs"]
+TABS = ["Leaderboard", "Statistics", "Paper (Table 1)", "Timing", "ROC & scores", "Runs"]
 
 
 @st.cache_data(show_spinner="Loading results…", max_entries=4)
@@ -150,6 +150,29 @@ def _diff_style(cell: object) -> str:
     if abs(diff) <= 5:
         return "color: #1b5e20"
     return "color: #e65100" if abs(diff) <= 10 else "color: #b71c1c; font-weight: bold"
+
+
+def stats_tab(scoped: pd.DataFrame, dataset: str) -> None:
+    """Friedman, Nemenyi (with the critical-difference diagram) and Wilcoxon over the pipelines in view,
+    and the bootstrap 95% intervals of the AUCs."""
+    import io
+
+    from aadbench.leaderboard import stats
+
+    comp = stats.compare(scoped)
+    if comp.table.shape[1] < 2 or comp.table.shape[0] < 2:
+        st.info("Statistics need 2 pipelines or more on 2 machines or more; widen the filters.")
+    else:
+        image = io.BytesIO()
+        stats.cd_diagram(comp, image)
+        st.image(image.getvalue(), caption="Critical-difference diagram: average ranks (1 = best); pipelines "
+                                           "closer than the red bar are not told apart (Nemenyi, alpha 0.05).")
+        st.markdown(stats.to_markdown(dataset, comp))
+    intervals = tables.interval_table(scoped)
+    if not intervals.empty:
+        st.markdown("**Bootstrap 95% intervals of the AUC** (test clips resampled within each class; mean of "
+                    "the seeds' bounds, %)")
+        st.dataframe(intervals, key="intervals")
 
 
 def timing_tab(scoped: pd.DataFrame) -> None:
@@ -288,12 +311,14 @@ def main() -> None:
     with tabs[0]:
         leaderboard_tab(str(db), sig, scoped, dataset)
     with tabs[1]:
-        paper_tab(chosen)
+        stats_tab(scoped, dataset)
     with tabs[2]:
-        timing_tab(scoped)
+        paper_tab(chosen)
     with tabs[3]:
-        roc_tab(str(db), sig, scoped)
+        timing_tab(scoped)
     with tabs[4]:
+        roc_tab(str(db), sig, scoped)
+    with tabs[5]:
         runs_tab(chosen, runs)
 
 

@@ -27,7 +27,7 @@ FILTERS = {"run_id": "Runs", "extractor": "Extractors", "detector": "Detectors",
 COLUMNS = {
     "job_key": "job_key", "run_id": "run_id", "dataset": "dataset",
     "snr": "dataset_config.snr", "year": "dataset_config.year", "flags": "metrics.auc_flags",
-    "auc_source": "metrics.auc_source", "auc_target": "metrics.auc_target",
+    "auc_source": "metrics.auc_source", "auc_target": "metrics.auc_target", "auc_ci": "metrics.auc_ci",
     **{c: c for c in ("machine_type", "machine_id", "extractor", "weights", "pretrained", "detector", "seed",
                       "status", "error", "auc", "pauc", "n_scored", "extract_s", "n_extracted_clips", "fit_s",
                       "score_s", "device")},
@@ -66,6 +66,9 @@ def load_results(path: str | Path) -> pd.DataFrame:
     for col in ("auc", "pauc", "extract_s", "fit_s", "score_s", "snr", "year", "auc_source", "auc_target"):
         frame[col] = (pd.to_numeric(frame[col], errors="coerce") if col in ("snr", "year", "auc_source", "auc_target")
                       else frame[col].astype(float))
+    bounds = [_interval(v) for v in frame["auc_ci"]]
+    frame["auc_ci_low"] = [b[0] for b in bounds]
+    frame["auc_ci_high"] = [b[1] for b in bounds]
     frame["pretrained"] = frame["pretrained"].fillna(0).astype(int)
     frame["flagged"] = frame["flags"].fillna("[]").astype(str).ne("[]")
     frame["seed"] = frame["seed"].astype(int)
@@ -79,6 +82,15 @@ def load_results(path: str | Path) -> pd.DataFrame:
 
 def _nan(value: Any) -> Any:
     return None if value is None or (isinstance(value, float) and value != value) else value
+
+
+def _interval(value: Any) -> tuple[float, float]:
+    """A stored ``[low, high]`` (JSON text) as two floats; NaN where absent."""
+    try:
+        low, high = json.loads(value) if isinstance(value, str) else value
+        return float(low), float(high)
+    except (TypeError, ValueError):
+        return float("nan"), float("nan")
 
 
 def dataset_label(dataset: str, snr: Any = None, year: Any = None) -> str:

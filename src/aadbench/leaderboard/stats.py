@@ -7,6 +7,7 @@ machines where every pipeline in view has a result enter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,7 +94,7 @@ def to_markdown(label: str, comp: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
-def cd_diagram(comp: Comparison, path: str) -> str:
+def cd_diagram(comp: Comparison, path: Any) -> Any:
     """The critical-difference diagram (average ranks on an axis, a bar of length CD) as an image."""
     import matplotlib
 
@@ -117,6 +118,6 @@ def cd_diagram(comp: Comparison, path: str) -> str:
         ax.hlines(k + 1.45, 1, 1 + comp.cd, color="tab:red", lw=2)
         ax.text(1 + comp.cd / 2, k + 1.5, f"CD {comp.cd:.2f}", ha="center", va="bottom", fontsize=8, color="tab:red")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, format="png")
     plt.close(fig)
     return path

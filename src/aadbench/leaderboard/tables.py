@@ -98,6 +98,20 @@ def available_metrics(frame: pd.DataFrame) -> list[str]:
     return ["auc", "pauc", *domains] + (["official"] if dcase and ok["year"].nunique() == 1 else [])
 
 
+def interval_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Pipeline x machine: the bootstrap 95% interval of the AUC, 'low–high' in percent (seed means)."""
+    if frame.empty or "auc_ci_low" not in frame:
+        return pd.DataFrame()
+    ok = frame[(frame["status"] == "ok") & frame["auc_ci_low"].notna()]
+    if ok.empty:
+        return pd.DataFrame()
+    ok = ok.assign(pipeline=ok["extractor"] + " + " + ok["detector"],
+                   machine=ok["machine_type"] + "/" + ok["machine_id"])
+    means = ok.groupby(["pipeline", "machine"])[["auc_ci_low", "auc_ci_high"]].mean() * 100.0
+    cells = means.apply(lambda r: f"{r['auc_ci_low']:.1f}–{r['auc_ci_high']:.1f}", axis=1)
+    return cells.unstack("machine")
+
+
 def seed_values(ok: pd.DataFrame, metric: str) -> pd.DataFrame:
     """One value per row key, column and seed: the cells, the per-type and the overall averages."""
     by_seed = ROW_KEYS + CELL_KEYS + ["seed"]

@@ -3,6 +3,7 @@ import csv
 import sqlite3
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from aadbench.cli import main
@@ -91,3 +92,30 @@ def test_domain_columns_in_the_summary_the_export_and_per_domain_f1(tmp_path, ca
         metrics = json.loads(conn.execute("SELECT metrics FROM results LIMIT 1").fetchone()[0])
     assert {"f1_source", "f1_target", "precision_target", "recall_source"} <= set(metrics)
     assert metrics["auc_ci"][0] <= metrics["auc_ci"][1]
+
+
+def test_the_official_2023_score_equals_a_hand_computation_from_the_clip_scores(tmp_path, capsys):
+    import json
+
+    from scipy.stats import hmean
+    from sklearn.metrics import roc_auc_score
+
+    from aadbench.harness.metrics import official_score
+
+    root = _dcase2023(tmp_path / "dev")
+    db = str(tmp_path / "r.sqlite")
+    assert main(["run", "--dataset", "dcase", "--data-root", str(root), "--plugins", "squeezenet1_1,knn",
+                 "--set", "dcase.year=2023", "--set", "knn.k=2", "--weights", "none", "--seeds", "1",
+                 "--no-progress", "--db", db]) == 0
+    with sqlite3.connect(db) as conn:
+        jobs = conn.execute("SELECT job_key, metrics, pauc FROM results").fetchall()
+        clips = conn.execute("SELECT job_key, clip, label, domain, score FROM clip_scores").fetchall()
+    by_hand, rows = [], []
+    for key, metrics, pauc in jobs:
+        mine = [c for c in clips if c[0] == key]
+        for domain in ("source", "target"):  # the domain's normals against every anomaly (2022+)
+            chosen = [c for c in mine if c[2] == 1 or c[3] == domain]
+            by_hand.append(roc_auc_score([c[2] for c in chosen], [c[4] for c in chosen]))
+        by_hand.append(roc_auc_score([c[2] for c in mine], [c[4] for c in mine], max_fpr=0.1))
+        rows.append({"pauc": pauc, **json.loads(metrics)})
+    assert official_score(2023, rows) == pytest.approx(hmean(by_hand), rel=1e-12)

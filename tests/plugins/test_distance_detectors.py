@@ -77,7 +77,7 @@ def test_knn_with_fewer_training_features_than_k_says_what_to_set():
 
 def test_registration():
     specs = {s.name: s for s in distance_detectors.register_detectors()}
-    assert set(specs) == {"mahalanobis", "knn"}
+    assert set(specs) == {"mahalanobis", "knn", "domain-knn", "selective-mahalanobis"}
     assert all(s.requires is None for s in specs.values())
     assert specs["knn"].defaults["k"] == 5 and specs["mahalanobis"].defaults["shrinkage"] == "ledoit-wolf"
     assert isinstance(specs["knn"].create(device="cpu"), KNN)

@@ -132,7 +132,7 @@ def test_no_progress_silences_the_training_bars_too(tmp_path, capsys):
             "--set", "synthetic.duration=2", "--seeds", "1", "--device", "cpu", "--jobs", "1"]
     assert main([*args, "--db", str(tmp_path / "a.sqlite"), "--no-progress"]) == 0
     assert "epoch" not in capsys.readouterr().err
-    assert main([*args, "--db", str(tmp_path / "b.sqlite")]) == 0
+    assert main(["--progress", *args, "--db", str(tmp_path / "b.sqlite")]) == 0  # bars off a terminal: forced
     assert "epoch" in capsys.readouterr().err
 
 

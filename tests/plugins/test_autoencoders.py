@@ -136,6 +136,9 @@ def test_registration_requires_mel_patches_and_lists_every_parameter():
 
 
 def test_progress_bar_shows_the_loss(data, capsys):
-    SmallDCAE(epochs=2, batch_size=48, device="cpu", progress=True).fit(data[0][:48])
+    from aadbench.progress import force
+
+    with force():  # pytest's stderr is no terminal: bars are drawn only when forced
+        SmallDCAE(epochs=2, batch_size=48, device="cpu", progress=True).fit(data[0][:48])
     err = capsys.readouterr().err
     assert "small-dcae" in err and "loss=" in err

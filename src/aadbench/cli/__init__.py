@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -65,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"aadbench {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="show debug messages")
+    parser.add_argument("--progress", action="store_true",
+                        help="draw progress bars even when standard error is not a terminal (default: only there)")
     parser.add_argument("--strict-plugins", action="store_true",
                         help="fail when an installed plugin cannot be loaded (default: report and skip it)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -108,9 +111,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    from ..progress import force
+
     try:
-        with _terminate_on_sigterm():
-            return int(args.handler(args) or 0)
+        with _terminate_on_sigterm(), force(args.progress):
+            code = int(args.handler(args) or 0)
+            sys.stdout.flush()  # a closed pipe shows here, not in a message at exit
+            return code
+    except BrokenPipeError:  # `aadbench list --json | head`: the reader is gone, end quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("interrupted: finished jobs are stored; run the same command again to continue", file=sys.stderr)
         return 130

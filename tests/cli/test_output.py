@@ -27,3 +27,16 @@ def test_a_piped_run_writes_no_progress_updates(tmp_path):
     forced = subprocess.run([cmd[0], cmd[1], cmd[2], "--progress", *cmd[3:-1], str(tmp_path / "r2.sqlite")],
                             capture_output=True, env={**ENV, "AADBENCH_CACHE": str(tmp_path / "c2")})
     assert forced.returncode == 0 and b"\r" in forced.stderr, "--progress draws them anyway"
+
+
+def test_list_prints_aligned_columns_that_fit_the_terminal():
+    out = subprocess.run([sys.executable, "-m", "aadbench", "list"], capture_output=True, text=True,
+                         env={**ENV, "COLUMNS": "100"}, timeout=120)
+    assert out.returncode == 0
+    lines = [line for line in out.stdout.splitlines() if line.startswith("  ")]
+    assert lines and all(len(line) <= 100 for line in lines), max(lines, key=len)
+    sections = out.stdout.split("\n\n")
+    extractors = next(s for s in sections if s.startswith("extractors:")).splitlines()
+    start = extractors[1].index("description")
+    assert all(line[start - 2: start] == "  " for line in extractors[2:]), "one description column"
+    assert "resnet34" in out.stdout and "[image]" not in out.stdout

@@ -119,3 +119,30 @@ def test_the_official_2023_score_equals_a_hand_computation_from_the_clip_scores(
         by_hand.append(roc_auc_score([c[2] for c in mine], [c[4] for c in mine], max_fpr=0.1))
         rows.append({"pauc": pauc, **json.loads(metrics)})
     assert official_score(2023, rows) == pytest.approx(hmean(by_hand), rel=1e-12)
+
+
+def test_results_as_json_from_export_and_from_a_run(tmp_path, capsys):
+    import json
+
+    db = str(tmp_path / "r.sqlite")
+    args = ["run", "--plugins", "squeezenet1_1,knn,mahalanobis", "--set", "knn.k=2", "--weights", "none",
+            "--seeds", "2", "--machines", "fan", "--set", "synthetic.ids=id_00", "--set", "synthetic.n_normal=6",
+            "--set", "synthetic.n_anomalous=3", "--set", "synthetic.duration=1", "--no-progress", "--db", db,
+            "--output-path", str(tmp_path / "out")]
+    assert main(args) == 0
+    (written,) = (tmp_path / "out").glob("results_*.json")
+    from_run = json.loads(written.read_text())
+    capsys.readouterr()
+    assert main(["export", "--format", "json", "--db", db]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    for doc in (from_run, exported):
+        assert doc["format"] == "aadbench-results" and doc["version"] == 1
+        assert len(doc["results"]) == 4 and len(doc["runs"]) == 1
+        assert doc["runs"][0]["config"]["detectors"] and doc["runs"][0]["versions"]
+        job = doc["results"][0]
+        assert {"auc", "pauc", "auc_ci", "pauc_ci", "counts", "task", "extractor_config", "metrics"} <= set(job)
+        assert job["counts"]["n_test_normal"] == 3 and job["auc_ci"][0] <= job["auc"] <= job["auc_ci"][1]
+        agg = {a["detector"]: a for a in doc["aggregates"]}
+        assert set(agg) == {"knn", "mahalanobis"} and agg["knn"]["n_seeds"] == 2 and agg["knn"]["n_jobs"] == 2
+        assert agg["knn"]["auc_mean"] == pytest.approx(np.mean([r["auc"] for r in doc["results"]
+                                                                if r["detector"] == "knn"]))

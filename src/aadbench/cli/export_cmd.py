@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import ConfigError, StoreNotFoundError
 from ..harness.store.schema import DEFAULT_DB
 
-FORMATS = ("csv", "md", "latex", "dcase-submission", "stats")
+FORMATS = ("csv", "md", "latex", "json", "dcase-submission", "stats")
 TABLES = ("main", "paper", "timing", "intervals")
 
 
@@ -59,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         return _submission(frame, args)
     if args.format == "stats":
         return _stats(frame, args)
+    if args.format == "json":
+        return _json(frame, args)
     if args.out:
         raise ConfigError("--out goes with --format dcase-submission or stats; tables go to --output or standard "
                           "output")
@@ -90,6 +92,29 @@ def _submission(frame, args: argparse.Namespace) -> int:
     written = write_submission(args.db, data.filter_results(frame, _selections(args)), args.out)
     print(f"wrote {len(written.files)} files for {written.pipeline}, seed {written.seed}, to {args.out}",
           file=sys.stderr)
+    return 0
+
+
+def _json(frame, args: argparse.Namespace) -> int:
+    """Runs, results and aggregates of the jobs in view as one JSON document."""
+    import json
+
+    from ..leaderboard import data, results_json
+
+    if frame is None:
+        raise ConfigError(f"{args.db} holds no results yet")
+    frame = data.filter_results(frame, _selections(args))
+    if args.dataset:
+        frame = frame[frame["dataset_label"] == args.dataset]
+    if frame.empty:
+        print(f"no results match these choices in {args.db}", file=sys.stderr)
+        return 1
+    text = json.dumps(results_json.document(args.db, frame["job_key"].tolist()), indent=1, default=str) + "\n"
+    if args.output:
+        Path(args.output).expanduser().write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return 0
 
 

@@ -71,6 +71,9 @@ def add_parser(sub) -> None:
                    help="score a task even when some test files cannot be read (they are counted and left out); "
                         "unreadable training files are always skipped with a warning")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--output-path", default=None, metavar="DIR",
+                   help="also write the run's results as JSON to DIR/results_<run id>.json (the format of "
+                        "`aadbench export --format json`)")
     _add_speed_options(p)
     p.set_defaults(handler=run)
 
@@ -149,6 +152,11 @@ def execute(args: argparse.Namespace) -> tuple[RunReport, Any]:
 def run(args: argparse.Namespace) -> int:
     report, frame = execute(args)
     print_summary(report, frame, args.db)
+    if args.output_path:
+        from ..leaderboard import results_json
+
+        path = results_json.write(args.db, Path(args.output_path) / f"results_{report.run_id}.json", report.keys)
+        print(f"results as JSON: {path}")
     return 1 if report.failed else 0
 
 

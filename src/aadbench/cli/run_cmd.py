@@ -71,6 +71,11 @@ def add_parser(sub) -> None:
                    help="score a task even when some test files cannot be read (they are counted and left out); "
                         "unreadable training files are always skipped with a warning")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--config", default=None, metavar="FILE",
+                   help="settings from a YAML file (dataset:, plugins:, seeds:, set: ...); command-line options "
+                        "win over it")
+    p.add_argument("--print-config", action="store_true",
+                   help="print the fully resolved configuration as YAML and exit (a file for --config)")
     p.add_argument("--output-path", default=None, metavar="DIR",
                    help="also write the run's results as JSON to DIR/results_<run id>.json (the format of "
                         "`aadbench export --format json`)")
@@ -107,10 +112,16 @@ def _names(values: list[str]) -> tuple[str, ...]:
 
 def request_from_args(args: argparse.Namespace) -> RunRequest:
     """What the command line asks for (names and ``--set`` values as given; the planner checks them)."""
+    from .config_file import apply
+
+    args = apply(args)
+    params: dict[str, dict[str, Any]] = {k: dict(v) for k, v in getattr(args, "file_params", {}).items()}
+    for label, values in parse_assignments(args.assignments).items():  # the command line's --set wins
+        params.setdefault(label, {}).update(values)
     return RunRequest(
         plugins=_names(args.plugins), dataset=args.dataset, data_root=args.data_root,
         extractors=_names(args.extractor), detectors=_names(args.detector),
-        params=parse_assignments(args.assignments), seeds=args.seeds,
+        params=params, seeds=args.seeds,
         machines=_names([args.machines]) if args.machines else None, weights=args.weights, device=args.device,
         fail_fast=args.fail_fast, skip_bad_files=args.skip_bad_files, recompute=args.recompute,
         offline=bool(args.offline or args.settings.offline))
@@ -150,6 +161,14 @@ def execute(args: argparse.Namespace) -> tuple[RunReport, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.print_config:
+        from ..harness.planner import plan_run
+        from ..harness.registry import get_registry
+        from .config_file import dump, resolved
+
+        request = request_from_args(args)
+        print(dump(resolved(plan_run(request, get_registry(args.settings.registry)), request)), end="")
+        return 0
     report, frame = execute(args)
     print_summary(report, frame, args.db)
     if args.output_path:

@@ -26,6 +26,7 @@ def test_quick_json_reports_the_ratios_and_targets(capsys, tmp_path):
 def test_table_and_unknown_part(capsys, tmp_path):
     assert _bench("--quick", "--only", "detectors", "--workdir", str(tmp_path)) == 0
     out = capsys.readouterr().out
-    assert "kde" in out and "targets:" in out and "KDE scoring" in out
+    assert "kde" in out and "quick-mode figures" in out and "KDE scoring" in out
+    assert "ok  " not in out and "MISS" not in out, "tiny sizes are not judged against the full targets"
     assert _bench("--quick", "--only", "gpu") == 2
     assert "extraction, cache, jobs, detectors, memory" in capsys.readouterr().err

@@ -73,6 +73,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"no results match these choices in {args.db} (dataset {args.dataset or 'any'}, metric "
                   f"{args.metric}); `aadbench export --help` lists the filters", file=sys.stderr)
             return 1
+    return _emit(text, args)
+
+
+def _emit(text: str, args: argparse.Namespace) -> int:
+    """``text`` to ``--output`` (saying so on stderr) or to standard output."""
     if args.output:
         Path(args.output).expanduser().write_text(text, encoding="utf-8")
         print(f"wrote {args.output}", file=sys.stderr)
@@ -109,13 +114,8 @@ def _json(frame, args: argparse.Namespace) -> int:
     if frame.empty:
         print(f"no results match these choices in {args.db}", file=sys.stderr)
         return 1
-    text = json.dumps(results_json.document(args.db, frame["job_key"].tolist()), indent=1, default=str) + "\n"
-    if args.output:
-        Path(args.output).expanduser().write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return 0
+    return _emit(json.dumps(results_json.document(args.db, frame["job_key"].tolist()), indent=1, default=str)
+                 + "\n", args)
 
 
 def _stats(frame, args: argparse.Namespace) -> int:
@@ -141,12 +141,7 @@ def _stats(frame, args: argparse.Namespace) -> int:
         print("no dataset in view has 2 pipelines or more on 2 machines or more: nothing to compare",
               file=sys.stderr)
         return 1
-    text = "\n".join(parts)
-    if args.output:
-        Path(args.output).expanduser().write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return 0
+    return _emit("\n".join(parts), args)
 
 
 def _selections(args: argparse.Namespace) -> dict[str, list]:

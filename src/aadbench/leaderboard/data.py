@@ -133,17 +133,20 @@ def with_metrics(path: str | Path, frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return frame.assign(metrics=[])
     details = load_details(path, frame["job_key"].tolist())
-    parsed = {k: _loads(m) for k, m in zip(details["job_key"], details["metrics"])} if not details.empty else {}
+    parsed = {k: json_dict(m) for k, m in zip(details["job_key"], details["metrics"])} if not details.empty else {}
     metrics: list[Any] = [parsed.get(k, {}) for k in frame["job_key"]]
     return frame.assign(metrics=metrics)
 
 
-def _loads(text: str | None) -> dict:
+def json_dict(value: Any) -> dict:
+    """A stored JSON object (text, or already a dict) as a dict; ``{}`` for anything else."""
+    if isinstance(value, dict):
+        return value
     try:
-        value = json.loads(text) if text else {}
-    except ValueError:
+        parsed = json.loads(value) if value else {}
+    except (TypeError, ValueError):
         return {}
-    return value if isinstance(value, dict) else {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def options(frame: pd.DataFrame, column: str) -> list:

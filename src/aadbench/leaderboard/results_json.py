@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..harness.store.reader import ResultsReader
 from ..harness.store.schema import JSON_COLUMNS
+from .data import json_dict
 
 FORMAT, VERSION = "aadbench-results", 1
 _COUNTS = ("n_train", "n_test_normal", "n_test_anomalous", "n_scored", "n_train_segments")
@@ -32,21 +33,12 @@ def document(db: str | Path, keys: Sequence[str] | None = None) -> dict[str, Any
             "results": results, "aggregates": aggregates(results)}
 
 
-def _loads(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
 def _run(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: _loads(v) if k in ("config", "versions") else v for k, v in row.items() if k not in ("pid",)}
+    return {k: json_dict(v) if k in ("config", "versions") else v for k, v in row.items() if k not in ("pid",)}
 
 
 def _result(row: dict[str, Any]) -> dict[str, Any]:
-    out = {k: _loads(v) if k in JSON_COLUMNS else v for k, v in row.items()}
+    out = {k: json_dict(v) if k in JSON_COLUMNS else v for k, v in row.items()}
     found = out.get("metrics")
     metrics: dict[str, Any] = found if isinstance(found, dict) else {}
     out["task"] = f"{row['machine_type']}/{row['machine_id']}"

@@ -5,7 +5,6 @@ as the challenge's evaluator reads them (DCASE 2020's ``id_XX`` tasks: ``..._<ty
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,8 +44,7 @@ def write_submission(db: str, frame: pd.DataFrame, out: str | Path) -> Written:
     if len(seeds) != 1:
         raise ConfigError(f"dcase-submission writes one seed's scores; these are stored: "
                           f"{', '.join(map(str, seeds))}. Choose one with --seeds N")
-    details = data.load_details(db, ok["job_key"].tolist())
-    metrics = {k: _loads(m) for k, m in zip(details["job_key"], details["metrics"])} if not details.empty else {}
+    metrics = dict(zip(ok["job_key"], data.with_metrics(db, ok)["metrics"]))
     scores = data.load_clip_scores(db, ok["job_key"].tolist())
     target = Path(out).expanduser()
     target.mkdir(parents=True, exist_ok=True)
@@ -71,12 +69,3 @@ def _write(path: Path, rows: Any) -> Path:
         csv.writer(f).writerows(rows)
     return path
 
-
-def _loads(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    try:
-        parsed = json.loads(value or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return parsed if isinstance(parsed, dict) else {}

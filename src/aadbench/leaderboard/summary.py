@@ -1,12 +1,12 @@
 """The table ``aadbench run`` prints at its end: AUC per pipeline and machine, mean ± std over seeds."""
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
+from .data import json_dict
 from .tables import FLAG, format_cell
 
 
@@ -16,20 +16,13 @@ def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     if frame.empty:
         return frame
     frame["machine"] = frame["machine_type"] + "/" + frame["machine_id"]
-    metrics = [_parsed(m) for m in frame.get("metrics", pd.Series([None] * len(frame)))]
+    metrics = [json_dict(m) for m in frame.get("metrics", pd.Series([None] * len(frame)))]
     frame["flagged"] = [isinstance(m.get("auc_flags"), list) and bool(m["auc_flags"]) for m in metrics]
     for column in ("auc_source", "auc_target"):  # DCASE 2021+: each domain's AUC
         frame[column] = [m.get(column) for m in metrics]
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     return frame
 
-
-def _parsed(metrics: Any) -> dict[str, Any]:
-    try:
-        value = json.loads(metrics) if isinstance(metrics, str) else metrics
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def run_summary(frame: pd.DataFrame, metric: str = "auc") -> pd.DataFrame:

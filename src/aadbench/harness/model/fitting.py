@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from ..protocol import Standardizer, pool, split_task, stack
 from ..registry import Registry
 from . import codec
 from .files import ModelWriter
-from .scoring import TaskModel, _weights_path
+from .scoring import TaskModel, weights_path
 from .thresholds import Threshold, choose_threshold, validation_files
 
 log = logging.getLogger(__name__)
@@ -189,7 +188,7 @@ def _extractor_record(result: Extraction, registry: Registry, options: FitOption
     wid = identity.get("weights")
     if isinstance(wid, dict):
         info = {"kind": wid.get("kind"), "file": wid.get("file"), "source": wid.get("source")}
-        path = _weights_path(wid, comp.name)
+        path = weights_path(wid, comp.name)
         if path is not None and path.is_file():
             info["sha256"] = weights_api.file_sha256(path)
             if options.embed_weights:
@@ -226,9 +225,3 @@ def _extractor_of(result: Extraction, components: Components) -> Extractor:
     built: Extractor = components.get("extractor", comp.name, comp.params)
     return built
 
-
-def describe(report: FitReport) -> str:
-    return json.dumps({"fitted": report.fitted, "failed": report.failed}, indent=1)
-
-
-__all__: Sequence[str] = ("FitOptions", "FitReport", "fit_models", "one_pipeline", "train_indices")

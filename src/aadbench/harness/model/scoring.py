@@ -191,7 +191,8 @@ class Model:
             tensors=(codec.read_tensors(self.files.read(f"{folder}/tensors.safetensors"),
                                         f"{self.path}/{folder}/tensors.safetensors")
                      if self.files.has(f"{folder}/tensors.safetensors") else {}),
-            blobs=_Blobs(self.files, folder))
+            blobs={Path(f).name: self.files.read(f) for f in self.files.index["files"]
+                   if f.startswith(f"{folder}/") and f.endswith(".skops")})
         packages = codec.packages_of(detector)
         detector.restore(codec.decode(det_record["state"], parts, packages))
         scaler = None
@@ -214,27 +215,6 @@ class Model:
         if "offline" in params:
             params["offline"] = bool(params["offline"] or self.offline)
         return params
-
-
-class _Blobs(Mapping[str, bytes]):
-    """The skops files of a task, each read (and hash-checked) when the state names it."""
-
-    def __init__(self, files: ModelFiles, folder: str) -> None:
-        self.files, self.folder = files, folder
-
-    def __getitem__(self, name: str) -> bytes:
-        if not self.files.has(f"{self.folder}/{name}"):
-            raise KeyError(name)
-        return self.files.read(f"{self.folder}/{name}")
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.files.has(f"{self.folder}/{name}")
-
-    def __iter__(self) -> Any:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
 
 
 def _here(name: str, value: Any, device: str | None) -> Any:
@@ -265,7 +245,7 @@ def _check_weights(extractor: Extractor, record: Mapping[str, Any], root: Path) 
     if not expected:
         return
     used = extractor.identity().get("weights")
-    path = _weights_path(used, record["name"]) if isinstance(used, dict) else None
+    path = weights_path(used, record["name"]) if isinstance(used, dict) else None
     if path is None or not path.is_file():
         raise ModelError(f"{root}: cannot find the checkpoint the model was fitted with "
                          f"({record['weights'].get('file')}, SHA-256 {expected[:12]}...)")
@@ -274,7 +254,7 @@ def _check_weights(extractor: Extractor, record: Mapping[str, Any], root: Path) 
                          f"({expected[:12]}...); fetch the right file (`aadbench weights fetch`) or refit the model")
 
 
-def _weights_path(identity: Mapping[str, Any], extractor: str) -> Path | None:
+def weights_path(identity: Mapping[str, Any], extractor: str) -> Path | None:
     """Where the checkpoint of an extractor's weights identity lies (None: random or unknown)."""
     from ... import weights as weights_api
     from ..registry import get_registry

@@ -16,7 +16,7 @@ from ...specs import load_ref
 from .catalog import NETS, AudioNet
 from .checkpoint import load_into, read_checkpoint
 from .frontend import LogMel
-from .windows import frame, to_samples
+from .windows import embed_windows, frame, to_samples
 
 
 def net_of(arch: str) -> AudioNet:
@@ -86,12 +86,6 @@ class AudioNetExtractor(Extractor):
 
     @torch.inference_mode()
     def extract(self, waves: Sequence[np.ndarray]) -> list[np.ndarray]:
-        framed = [self.windows(w) for w in waves]
-        if not framed:
-            return []
-        counts = [f.shape[0] for f in framed]
-        flat = torch.from_numpy(np.concatenate(framed))
-        outs = [self.net(flat[i: i + self.batch_size].to(self.device)).float().cpu()
-                for i in range(0, flat.shape[0], self.batch_size)]
-        feats = torch.cat(outs).numpy().astype(np.float32, copy=False)
-        return [a.copy() for a in np.split(feats, np.cumsum(counts)[:-1])]
+        return embed_windows([self.windows(w) for w in waves],
+                             lambda batch: self.net(torch.from_numpy(batch).to(self.device)).float().cpu().numpy(),
+                             self.batch_size)

@@ -1,6 +1,8 @@
 """Fixed-length analysis windows over a clip (2 s every 1 s by default), like the image patches."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
 
@@ -27,3 +29,15 @@ def frame(wave: np.ndarray, win: int, hop: int) -> np.ndarray:
     count = n_windows(wave.size, win, hop)
     starts = np.arange(count) * hop
     return np.stack([wave[s: s + win] for s in starts]).astype(np.float32, copy=False)
+
+
+def embed_windows(framed: Sequence[np.ndarray], embed: Callable[[np.ndarray], np.ndarray],
+                  batch_size: int) -> list[np.ndarray]:
+    """The windows of every clip embedded in batches across clips: one ``(n_windows, dim)`` array per clip."""
+    if not len(framed):
+        return []
+    counts = [len(f) for f in framed]
+    flat = np.concatenate(framed)
+    feats = np.concatenate([np.asarray(embed(flat[i: i + batch_size]), dtype=np.float32)
+                            for i in range(0, len(flat), batch_size)])
+    return [a.copy() for a in np.split(feats, np.cumsum(counts)[:-1])]

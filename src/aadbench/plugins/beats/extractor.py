@@ -12,7 +12,7 @@ from ... import weights as weights_api
 from ...components import Extractor
 from ...devices import device_label, resolve_device
 from ...errors import ConfigError
-from ..audio_nets.windows import frame, to_samples
+from ..audio_nets.windows import embed_windows, frame, to_samples
 from .catalog import CHECKPOINTS
 from .fbank import beats_fbank
 from .model import BEATs, BEATsConfig, build_beats, load_beats
@@ -70,13 +70,11 @@ class BEATsExtractor(Extractor):
 
     @torch.inference_mode()
     def extract(self, waves: Sequence[np.ndarray]) -> list[np.ndarray]:
-        windows = [frame(w, self.win, self.hop) for w in waves]
-        counts = [len(w) for w in windows]
-        flat = torch.from_numpy(np.concatenate(windows)) if windows else torch.zeros(0, self.win)
-        outs = []
-        for i in range(0, flat.shape[0], self.batch_size):
-            fbank = beats_fbank(flat[i: i + self.batch_size].to(self.device))
-            hidden = self.net.extract_features(fbank, layer=self.layer)
-            outs.append(hidden.mean(dim=1))
-        feats = torch.cat(outs).float().cpu().numpy() if outs else np.zeros((0, self.dim), np.float32)
-        return [a.copy() for a in np.split(feats, np.cumsum(counts)[:-1])]
+        return embed_windows([frame(w, self.win, self.hop) for w in waves], self._embed, self.batch_size)
+
+    def _embed(self, windows: np.ndarray) -> np.ndarray:
+        """Windows -> the mean of the chosen layer's patch embeddings, one row each."""
+        fbank = beats_fbank(torch.from_numpy(windows).to(self.device))
+        hidden = self.net.extract_features(fbank, layer=self.layer)
+        out: np.ndarray = hidden.mean(dim=1).float().cpu().numpy()
+        return out

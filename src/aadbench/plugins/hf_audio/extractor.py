@@ -15,7 +15,7 @@ from ... import weights as weights_api
 from ...components import Extractor
 from ...devices import device_label, resolve_device
 from ...errors import ConfigError, WeightsUnavailableError
-from ..audio_nets.windows import frame, to_samples
+from ..audio_nets.windows import embed_windows, frame, to_samples
 from ..timm_models.hub import hf_offline
 
 HUB = "https://huggingface.co"
@@ -128,15 +128,12 @@ class HFAudioExtractor(Extractor):
 
     @torch.inference_mode()
     def extract(self, waves: Sequence[np.ndarray]) -> list[np.ndarray]:
-        windows = [frame(w, self.win, self.hop) for w in waves]
-        counts = [len(w) for w in windows]
-        flat = np.concatenate(windows) if windows else np.zeros((0, self.win), np.float32)
-        outs = []
-        for i in range(0, flat.shape[0], self.batch_size):
-            batch = list(flat[i: i + self.batch_size])
-            inputs = self.frontend(batch, sampling_rate=self.sample_rate, return_tensors="pt")
-            inputs = {k: v.to(self.device) for k, v in inputs.items() if isinstance(v, torch.Tensor)}
-            hidden = self.net(**inputs, output_hidden_states=True).hidden_states[self.layer]
-            outs.append(hidden.float().reshape(hidden.shape[0], -1, hidden.shape[-1]).mean(dim=1))
-        feats = torch.cat(outs).cpu().numpy() if outs else np.zeros((0, 0), np.float32)
-        return [a.copy() for a in np.split(feats, np.cumsum(counts)[:-1])]
+        return embed_windows([frame(w, self.win, self.hop) for w in waves], self._embed, self.batch_size)
+
+    def _embed(self, windows: np.ndarray) -> np.ndarray:
+        """Windows -> the chosen hidden state averaged over time (and frequency, for 2-d encoders)."""
+        inputs = self.frontend(list(windows), sampling_rate=self.sample_rate, return_tensors="pt")
+        inputs = {k: v.to(self.device) for k, v in inputs.items() if isinstance(v, torch.Tensor)}
+        hidden = self.net(**inputs, output_hidden_states=True).hidden_states[self.layer]
+        out: np.ndarray = hidden.float().reshape(hidden.shape[0], -1, hidden.shape[-1]).mean(dim=1).cpu().numpy()
+        return out

@@ -12,6 +12,7 @@ from ... import weights as weights_api
 from ...components import Extractor
 from ...devices import device_label, resolve_device
 from ...errors import ConfigError
+from ..audio_nets.windows import embed_windows
 from .catalog import CHECKPOINTS, MUSICNN_MODELS
 from .model import LAYERS, N_MELS, Musicnn, build, state_from_tensorflow
 
@@ -84,13 +85,10 @@ class MusicnnPonsExtractor(Extractor):
 
     @torch.inference_mode()
     def extract(self, waves: Sequence[np.ndarray]) -> list[np.ndarray]:
-        windows = [self._windows(w) for w in waves]
-        counts = [len(w) for w in windows]
-        flat = torch.from_numpy(np.concatenate(windows)) if windows else torch.zeros(0, self.n_frames, N_MELS)
-        outs = [self.net(flat[i: i + self.batch_size].to(self.device), self.layer)
-                for i in range(0, flat.shape[0], self.batch_size)]
-        feats = torch.cat(outs).float().cpu().numpy() if outs else np.zeros((0, 200), np.float32)
-        return [a.copy() for a in np.split(feats, np.cumsum(counts)[:-1])]
+        return embed_windows(
+            [self._windows(w) for w in waves],
+            lambda batch: self.net(torch.from_numpy(batch).to(self.device), self.layer).float().cpu().numpy(),
+            self.batch_size)
 
 
 def load_state(path: str) -> dict[str, torch.Tensor]:

@@ -24,9 +24,11 @@ def test_a_piped_run_writes_no_progress_updates(tmp_path):
     # bytes, not text: text mode would turn every carriage return into a newline
     quiet = subprocess.run(cmd, capture_output=True, env={**ENV, "AADBENCH_CACHE": str(tmp_path / "c1")})
     assert quiet.returncode == 0 and b"\r" not in quiet.stderr and b"\r" not in quiet.stdout
+    assert b"jobs done" not in quiet.stderr, "nor the grid's overall bar"
     forced = subprocess.run([cmd[0], cmd[1], cmd[2], "--progress", *cmd[3:-1], str(tmp_path / "r2.sqlite")],
                             capture_output=True, env={**ENV, "AADBENCH_CACHE": str(tmp_path / "c2")})
     assert forced.returncode == 0 and b"\r" in forced.stderr, "--progress draws them anyway"
+    assert b"grid: 1/1 jobs done, 0 left" in forced.stderr, "the grid's overall bar too"
 
 
 def test_list_prints_aligned_columns_that_fit_the_terminal():

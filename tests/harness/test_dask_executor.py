@@ -57,9 +57,10 @@ def test_failures_are_stored_and_rerun_only_computes_missing_jobs(tmp_path, caps
     db = str(tmp_path / "r.sqlite")
     args = [*TINY, "--set", "gmm.n_components=50", "--executor", "dask", "--address", cluster.scheduler_address,
             "--db", db, "--cache-dir", str(tmp_path / "c")]
-    assert main(["run", *args]) == 1
-    out = capsys.readouterr().out
+    assert main(["--progress", "run", *[a for a in args if a != "--no-progress"]]) == 1
+    out, err = capsys.readouterr()
     assert "4 computed, 0 already stored, 4 failed" in out and "FAILED squeezenet1_1 + gmm" in out
+    assert "grid: 8/8 jobs done, 0 left" in err, "the grid's bar counts the jobs settled, failed ones too"
     rows = _rows(db)
     assert sorted(r["status"] for r in rows.values()) == ["failed"] * 4 + ["ok"] * 4
     assert all("n_components" in r["error"] for r in rows.values() if r["status"] == "failed")

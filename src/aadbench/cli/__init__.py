@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from ..errors import AadbenchError
 from . import (
@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..progress import force
 
     try:
-        with _terminate_on_sigterm(), force(args.progress):
+        with _terminate_on_sigterm(), (force() if args.progress else nullcontext()):  # a caller's force() holds
             code = int(args.handler(args) or 0)
             sys.stdout.flush()  # a closed pipe shows here, not in a message at exit
             return code

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..components import Dataset
+from ..progress import GRID_FORMAT, bar
 from . import environment
 from .detection import describe_error
 from .executors import Executor, make_executor
@@ -103,8 +104,13 @@ class Runner:
         try:
             if executor is not None:
                 self.store.save_manifests({d: (data.task, data.manifest) for d, data in grid.data.items()})
-                sink = _Sink(self.store, report, self.plan.protocol.as_dict(), recompute=self.plan.recompute)
-                with Heartbeat(self.store.path, report.run_id, lambda: (report.computed, report.failed)):
+                total = sum(len(w.detectors) for w in grid.work)
+                # the grid's bar on top (it stays), each task's and detector's bars below it
+                with bar(total=total, desc="grid", unit="job", enabled=self.options.progress, position=0,
+                         leave=True, bar_format=GRID_FORMAT) as overall, \
+                        Heartbeat(self.store.path, report.run_id, lambda: (report.computed, report.failed)):
+                    sink = _Sink(self.store, report, self.plan.protocol.as_dict(), recompute=self.plan.recompute,
+                                 progress=overall)
                     executor.run(grid.work, self.plan.protocol, sink, fail_fast=self.plan.fail_fast)
             status = UP_TO_DATE if not grid.work else ("finished" if report.failed == 0 else "finished with failures")
         except (KeyboardInterrupt, SystemExit):
@@ -161,11 +167,17 @@ class Heartbeat:
 
 
 class _Sink:
-    """Commits each detector job's outcome: the coordinator alone writes the store."""
+    """Commits each detector job's outcome: the coordinator alone writes the store.
+
+    Every executor settles every job here (``ok`` or ``failed``), so the grid's progress bar
+    (``progress``, a :func:`~aadbench.progress.bar`) advances here; jobs another run claimed
+    leave its total.
+    """
 
     def __init__(self, store: ResultStore, report: RunReport, protocol: Mapping[str, Any], *,
-                 recompute: bool = False) -> None:
+                 recompute: bool = False, progress: Any = None) -> None:
         self.store, self.report, self.protocol, self.recompute = store, report, dict(protocol), recompute
+        self.progress = progress
         self.counted: set[str] = set()
         self.decoded: set[str] = set()
 
@@ -207,6 +219,9 @@ class _Sink:
         digest = None if self.recompute else work.extraction.data_digest  # recompute: stored ones too
         mine = set(self.store.claim(self.report.run_id, keys, digest))
         self.report.elsewhere += len(keys) - len(mine)
+        if self.progress is not None and len(mine) < len(keys):  # another run computes those
+            self.progress.total -= len(keys) - len(mine)
+            self.progress.refresh()
         if not mine:
             return None
         return TaskWork(work.extraction, tuple(j for j in work.detectors if j.key in mine))
@@ -225,6 +240,7 @@ class _Sink:
         self.report.computed += 1
         self.report.fit_s += m.fit_s
         self.report.score_s += m.score_s
+        self._settled()
 
     def failed(self, work: TaskWork, job: DetectorJob, exc: BaseException, stats: ExtractionStats | None) -> None:
         if stats is not None:  # the extraction worked: the detector failed
@@ -233,3 +249,8 @@ class _Sink:
                       work.extraction.extractor.label, job.seed, describe_error(exc))
         self.store.save(self._row(work, job, stats, status="failed", error=describe_error(exc)))
         self.report.failed += 1
+        self._settled()
+
+    def _settled(self) -> None:
+        if self.progress is not None:
+            self.progress.update(1)

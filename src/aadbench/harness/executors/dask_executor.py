@@ -50,7 +50,7 @@ class DaskExecutor:
         if int(n_workers) < 1:
             raise ExecutorError(f"--workers must be at least 1, not {n_workers}")
         self.address, self.n_workers, self.gpu_workers = address, int(n_workers), bool(gpu_workers)
-        self.progress = progress
+        self.progress = progress  # workers draw no bars: the coordinator draws the grid's bar
         _import_distributed()
 
     def _client(self) -> tuple[Any, Any]:
@@ -111,23 +111,19 @@ class DaskExecutor:
 
     def _collect(self, client: Any, distributed: Any, futures: dict[Any, tuple[TaskWork, DetectorJob]],
                  sink: Sink, fail_fast: bool) -> None:
-        from ...progress import bar
-
-        with bar(total=len(futures), desc="jobs", unit="job", enabled=self.progress) as pbar:
-            for future in distributed.as_completed(list(futures)):
-                work, job = futures.pop(future)
-                if future.status != "finished":
-                    exc = _exception(future)
-                    if fail_fast:
-                        client.cancel(list(futures))
-                        raise exc
-                    log.error("%s on %s (%s, seed %d) failed: %s", job.detector.label, work.extraction.task,
-                              work.extraction.extractor.label, job.seed, describe_error(exc))
-                    sink.failed(work, job, exc, None)
-                else:
-                    sink.ok(work, job, future.result())
-                future.release()
-                pbar.update(1)
+        for future in distributed.as_completed(list(futures)):  # the sink advances the grid's bar
+            work, job = futures.pop(future)
+            if future.status != "finished":
+                exc = _exception(future)
+                if fail_fast:
+                    client.cancel(list(futures))
+                    raise exc
+                log.error("%s on %s (%s, seed %d) failed: %s", job.detector.label, work.extraction.task,
+                          work.extraction.extractor.label, job.seed, describe_error(exc))
+                sink.failed(work, job, exc, None)
+            else:
+                sink.ok(work, job, future.result())
+            future.release()
 
 
 def _pick(extractions: list[Extraction | BaseException], index: int) -> Extraction:

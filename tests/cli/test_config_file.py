@@ -1,5 +1,6 @@
 """Experiments as files: --print-config then --config gives the same configuration and the same job keys."""
 import pytest
+import yaml
 
 from aadbench.cli import main
 
@@ -21,6 +22,25 @@ def test_print_config_then_config_round_trips_to_the_same_jobs(tmp_path, capsys)
     assert "4 computed" in capsys.readouterr().out
     assert main(["run", "--config", str(exp), "--no-progress", "--db", db]) == 0
     assert "0 computed, 4 already stored" in capsys.readouterr().out, "the same job keys"
+
+
+def test_a_stored_run_exports_back_to_the_same_experiment_file(tmp_path, capsys):
+    """The leaderboard's run details offer each run's configuration as YAML: the file it was run from."""
+    import json
+
+    from aadbench.leaderboard import data
+
+    db = str(tmp_path / "r.sqlite")
+    assert main(["run", *ARGS, "--print-config"]) == 0
+    printed = capsys.readouterr().out
+    assert main(["run", *ARGS, "--no-progress", "--db", db]) == 0
+    exported = data.experiment_yaml(json.loads(data.load_runs(db)["config"].iloc[0]))
+    assert exported is not None and yaml.safe_load(exported) == yaml.safe_load(printed)
+    exp = tmp_path / "from-the-leaderboard.yaml"
+    exp.write_text(exported)
+    assert main(["run", "--config", str(exp), "--no-progress", "--db", db]) == 0
+    assert "0 computed, 4 already stored" in capsys.readouterr().out, "the same job keys"
+    assert data.experiment_yaml({"run": "made by another tool"}) is None
 
 
 def test_the_command_line_wins_over_the_file(tmp_path, capsys):

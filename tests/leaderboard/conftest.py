@@ -85,3 +85,35 @@ def empty_db(tmp_path):
     path = tmp_path / "empty.sqlite"
     ResultStore(path).close()
     return path
+
+
+#: a MIMII-sized board: 4 machine types x 4 IDs, 4 pipelines, one seed (AUCs from a fixed pattern)
+WIDE_TYPES, WIDE_IDS = ("fan", "pump", "slider", "valve"), ("id_00", "id_02", "id_04", "id_06")
+WIDE_PIPELINES = (("resnet34", "gmm"), ("resnet18", "bgmm"), ("alexnet", "iforest"), ("squeezenet1_1", "ocsvm"))
+
+
+def build_wide_db(path) -> None:
+    with ResultStore(path) as store:
+        store.start_run("wide", command="aadbench run --dataset mimii", config={}, versions={}, host="testhost",
+                        device="cuda:0")
+        for p, (extractor, detector) in enumerate(WIDE_PIPELINES):
+            for t, machine_type in enumerate(WIDE_TYPES):
+                for i, machine_id in enumerate(WIDE_IDS):
+                    auc = 0.6 + 0.08 * p + 0.02 * t + 0.01 * i
+                    key = job_key(run="wide", extractor=extractor, detector=detector, type=machine_type,
+                                  id=machine_id)
+                    store.save(ResultRow(
+                        job_key=key, run_id="wide", dataset="mimii", dataset_config={**MIMII, "snr": 6},
+                        machine_type=machine_type, machine_id=machine_id, extractor=extractor,
+                        extractor_config={}, weights="imagenet", pretrained=1, detector=detector,
+                        detector_config={}, seed=0, protocol={}, device="cuda:0", extract_s=1.0 + p,
+                        n_extracted_clips=100, status="ok", auc=auc, pauc=auc - 0.1, fit_s=0.2, score_s=0.1,
+                        n_scored=20, n_train=50, n_test_normal=10, n_test_anomalous=10), clip_scores(auc))
+        store.finish_run("wide", "finished")
+
+
+@pytest.fixture(scope="session")
+def wide_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("wide") / "results.sqlite"
+    build_wide_db(path)
+    return path

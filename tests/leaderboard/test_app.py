@@ -1,4 +1,5 @@
 """The Streamlit app through streamlit.testing's AppTest, on the fixture database (conftest.py)."""
+import json
 import os
 import re
 import subprocess
@@ -123,12 +124,57 @@ def test_paper_comparison_keeps_out_random_weights(app):
 def test_timing_roc_and_runs_tabs(app):
     timing = _table(app, "extract ms/clip").value.set_index(["extractor", "device"])
     assert timing.loc[("alexnet", "cuda:0"), "extract ms/clip"] == pytest.approx(10.0)
-    roc = _table(app, "AUC from scores", "stored AUC").value
-    assert roc["AUC from scores"].round(4).tolist() == roc["stored AUC"].round(4).tolist()
+    roc = _table(app, "AUC from scores (%)", "stored AUC (%)").value
+    assert roc["AUC from scores (%)"].tolist() == roc["stored AUC (%)"].tolist() == [60.0, 62.0]  # alexnet id_00, %
     runs = _table(app, "run_id", "host", "failed").value.set_index("run_id")
     assert runs.loc["random", "failed"] == 1 and runs.loc["imagenet", "results"] == 8
     assert runs.loc["rerun", "status"] == "up to date" and runs.loc["rerun", "jobs"] == "up to date: 8 stored"
     assert len(app.json) == 2
+
+
+def test_timing_columns_beside_the_aucs(app):
+    assert "clips/s" not in app.dataframe[0].value.columns  # off by default
+    app.toggle(key="timing_columns").set_value(True).run()
+    main = app.dataframe[0].value
+    assert list(main.columns)[-4:] == ["clips/s", "fit s", "rank", "seeds"]
+    # conftest: alexnet extracts a 100-clip task in 1 s, resnet34 in 2 s; every fit takes 0.5 s
+    assert _cell(main, "alexnet", "clips/s") == "100" and _cell(main, "resnet34", "clips/s") == "50"
+    assert _cell(main, "resnet34", "fit s") == "0.50"
+    assert _cell(main, "resnet34", "fan id_00") == "81.0 ± 1.4"  # the AUCs stay
+
+
+def test_machine_types_view_keeps_only_the_averages(app):
+    app.radio(key="detail").set_value("machine types").run()
+    main = app.dataframe[0].value
+    assert list(main.columns) == ["extractor", "detector", "weights", "fan avg", "avg", "rank", "seeds"]
+    assert _cell(main, "resnet34", "fan avg") == "86.5 ± 2.1"
+
+
+def test_the_name_columns_are_pinned(app):
+    config = json.loads(app.dataframe[0].proto.columns)
+    assert all(config[key]["pinned"] for key in ("extractor", "detector", "weights"))
+
+
+def test_a_board_with_many_machine_ids_shows_the_type_averages_first(wide_db, monkeypatch):
+    at = _app(wide_db, monkeypatch)
+    assert at.radio(key="detail").value == "machine types"
+    assert [c for c in at.dataframe[0].value.columns if c.endswith("avg")] == [
+        "fan avg", "pump avg", "slider avg", "valve avg", "avg"]
+    at.radio(key="detail").set_value("machine IDs").run()
+    assert "valve id_06" in at.dataframe[0].value.columns  # every ID on demand
+
+
+def _charts(at) -> dict[str, dict]:
+    """Vega-Lite charts on the page by title, as their specs."""
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    return {str(s.get("title")): s for s in specs}
+
+
+def test_the_charts_are_interactive_vega_lite(app):
+    titles = set(_charts(app))
+    assert {"AUC (%) per machine and pipeline", "Accuracy against speed (dashed: the Pareto front)",
+            "Extraction time per clip", "Fit and score time per job", "ROC", "Score distribution, seed 0"} <= titles
+    assert not app.get("image") or len(app.get("image")) == 1  # only the critical-difference diagram
 
 
 def test_downloads(app):

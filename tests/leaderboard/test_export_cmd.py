@@ -94,3 +94,31 @@ def test_leaderboard_starts_streamlit_on_the_app(main, tmp_path, monkeypatch, ca
     assert cmd[-3:] == ["--", "--db", str(db.resolve())]
     captured = capsys.readouterr()
     assert "No results database" in captured.err and "http://localhost:8777/" in captured.out
+
+
+def test_export_html_is_one_self_contained_page(main, leaderboard_db, tmp_path, capsys):
+    import json
+    import re
+
+    target = tmp_path / "board.html"
+    assert main(["export", "--format", "html", "--db", str(leaderboard_db), "-o", str(target)]) == 0
+    page = target.read_text(encoding="utf-8")
+    assert "81.0 ± 1.4" in page and "92.0 ± 2.8" in page  # the table, with its marks styled
+    assert re.search(r'<td style="background-color: #1b5e20[^"]*">81\.0 ± 1\.4</td>', page)
+    assert "<th>clips/s</th>" in page and "<th>fit s</th>" in page  # timing beside the AUCs
+    # nothing is fetched: no external scripts, styles or images; the Vega libraries are inside
+    assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', page)
+    assert "vegaEmbed" in page and 'src="data:image/png;base64,' in page  # CD diagram inlined
+    specs = json.loads(re.search(r"const specs = (\[.*?\]);\n", page, re.S)[1])
+    titles = [s.get("title") for s in specs]
+    assert titles.count("AUC (%) per machine and pipeline") == 2  # one heatmap per dataset
+    assert "Accuracy against speed (dashed: the Pareto front)" in titles
+    assert page.count('<div class="chart" id="chart-') == len(specs)
+
+
+def test_export_html_follows_the_filters(main, leaderboard_db, capsys):
+    assert main(["export", "--format", "html", "--db", str(leaderboard_db), "--dataset", "synthetic"]) == 0
+    page = capsys.readouterr().out
+    assert "99.0" in page and "81.0 ± 1.4" not in page
+    assert main(["export", "--format", "html", "--db", str(leaderboard_db), "--extractors", "nothing"]) == 1
+    assert "no results match" in capsys.readouterr().err

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..harness.store.experiment import file_config, to_yaml
 
 #: file key -> (argparse destination, the parser's default: a value still at it is taken from the file)
 FIELDS = {"dataset": ("dataset", None), "data_root": ("data_root", None), "seeds": ("seeds", 5),
@@ -70,29 +71,8 @@ def apply(args: argparse.Namespace) -> argparse.Namespace:
 
 def resolved(plan: Any, request: Any) -> dict[str, Any]:
     """The plan as a configuration file: every component with all its parameters."""
-    components = [plan.dataset, *plan.extractors, *plan.detectors]
-    out: dict[str, Any] = {"dataset": plan.dataset.label}
-    out["plugins"] = [c.label for c in [*plan.extractors, *plan.detectors] if not getattr(c, "auto", False)]
-    out["seeds"] = len(plan.seeds)
-    if plan.machines:
-        out["machines"] = list(plan.machines)
-    out["device"] = plan.device
-    if request.skip_bad_files:
-        out["skip_bad_files"] = True
-    out["set"] = {c.label: _plain(dict(c.params)) for c in components}
-    out["set"]["protocol"] = {k: v for k, v in plan.protocol.as_dict().items() if v is not None}
-    return out
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+    return file_config(plan.as_dict())
 
 
 def dump(config: dict[str, Any]) -> str:
-    import yaml
-
-    return str(yaml.safe_dump(config, sort_keys=False, default_flow_style=False))
+    return to_yaml(config)

@@ -8,20 +8,23 @@ from pathlib import Path
 from ..errors import ConfigError, StoreNotFoundError
 from ..harness.store.schema import DEFAULT_DB
 
-FORMATS = ("csv", "md", "latex", "json", "dcase-submission", "stats")
+FORMATS = ("csv", "md", "latex", "json", "html", "dcase-submission", "stats")
 TABLES = ("main", "paper", "timing", "intervals")
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
-        "export", help="write the leaderboard tables as CSV, Markdown or LaTeX",
+        "export", help="write the leaderboard as CSV, Markdown, LaTeX, JSON or one HTML page",
         description="Write the tables of `aadbench leaderboard` from the command line. main: rows "
                     "extractor x detector (x weights), columns machine type x ID, mean ± std over seeds in "
                     "percent, per-type and overall averages, rank, best in bold and second best in italics "
                     "(underlined in LaTeX); one table per dataset. paper: MIMII 6 dB runs with ImageNet "
                     "weights beside Mueller et al. (2021) Table 1. timing: seconds per extractor, detector "
-                    "and device. intervals: the bootstrap 95% interval of every AUC (pipeline x machine, seed means).",
+                    "and device. intervals: the bootstrap 95% interval of every AUC (pipeline x machine, seed means). "
+                    "html: the whole board as one self-contained page (every table and interactive chart, "
+                    "no network needed to view it) to publish as it is.",
         epilog="examples:\n  aadbench export --format md --db results.sqlite --dataset 'mimii 6 dB' > table.md\n"
+               "  aadbench export --format html -o board.html\n      the leaderboard as one page to open or publish\n"
                "  aadbench export --format dcase-submission --out submission/ --extractors beats --detectors "
                "domain-knn --seeds 0\n      the challenge's anomaly_score_*.csv and decision_result_*.csv files "
                "of one pipeline and seed",
@@ -61,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         return _stats(frame, args)
     if args.format == "json":
         return _json(frame, args)
+    if args.format == "html":
+        return _html(frame, args)
     if args.out:
         raise ConfigError("--out goes with --format dcase-submission or stats; tables go to --output or standard "
                           "output")
@@ -98,6 +103,21 @@ def _submission(frame, args: argparse.Namespace) -> int:
     print(f"wrote {len(written.files)} files for {written.pipeline}, seed {written.seed}, to {args.out}",
           file=sys.stderr)
     return 0
+
+
+def _html(frame, args: argparse.Namespace) -> int:
+    """The board of the jobs in view as one self-contained page."""
+    from ..leaderboard import data, html_page
+
+    if frame is None:
+        raise ConfigError(f"{args.db} holds no results yet")
+    frame = data.filter_results(frame, _selections(args))
+    if args.dataset:
+        frame = frame[frame["dataset_label"] == args.dataset]
+    if frame.empty:
+        print(f"no results match these choices in {args.db}", file=sys.stderr)
+        return 1
+    return _emit(html_page.render(frame, data.load_runs(args.db), source=str(args.db)), args)
 
 
 def _json(frame, args: argparse.Namespace) -> int:

@@ -2,21 +2,19 @@
 ``aadbench leaderboard``. Reads the results store read-only; never imports torch."""
 from __future__ import annotations
 
-import io
 import json
 import sys
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import pandas as pd
 import streamlit as st
 
-from aadbench.leaderboard import data, tables
+from aadbench.leaderboard import chart_data, charts, data, tables
 
-STYLES = {"best": "background-color: #1b5e20; color: #ffffff; font-weight: bold",
-          "second": "background-color: #a5d6a7; color: #000000"}
+STYLES = tables.MARK_CSS
+#: the main table's column choices: every machine ID, or the per-type and overall averages only
+DETAILS = ["machine IDs", "machine types"]
+#: the name columns stay in view when the table scrolls sideways
+PINNED = {key: st.column_config.TextColumn(key, pinned=True) for key in tables.ROW_KEYS}
 TABS = ["Leaderboard", "Statistics", "Paper (Table 1)", "Timing", "ROC & scores", "Runs"]
 
 
@@ -45,16 +43,6 @@ def _download(label: str, make, name: str, mime: str, key: str) -> None:
     st.download_button(label, make, file_name=name, mime=mime, key=key, on_click="ignore")
 
 
-@st.cache_data(max_entries=32)
-def _png(kind: str, frame: pd.DataFrame, caption: str = "") -> bytes:
-    """A chart as PNG bytes, drawn once per content: matplotlib is the slow part of a rerun."""
-    fig = _roc_figure(frame, caption) if kind == "roc" else _timing_figure(frame, kind)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    return buf.getvalue()
-
-
 def sidebar(frame: pd.DataFrame, runs: pd.DataFrame) -> tuple[str, dict, bool]:
     sb = st.sidebar
     sb.header("Filters")
@@ -71,21 +59,33 @@ def sidebar(frame: pd.DataFrame, runs: pd.DataFrame) -> tuple[str, dict, bool]:
 
 
 def leaderboard_tab(db: str, sig: tuple, scoped: pd.DataFrame, dataset: str) -> None:
-    metric = st.radio("Metric", tables.available_metrics(scoped), format_func=tables.METRICS.get,
-                      key="metric", horizontal=True)
+    top = st.columns([3, 2, 1])
+    with top[0]:
+        metric = st.radio("Metric", tables.available_metrics(scoped), format_func=tables.METRICS.get,
+                          key="metric", horizontal=True)
     metric = str(metric or "auc")
     if metric == "official":
         scoped = _with_metrics(db, scoped, sig)
     board = tables.leaderboard(scoped, metric, title=f"{dataset}: {tables.METRICS[metric]}")
+    with top[1]:
+        wide = board.n_machines > tables.MAX_ID_COLUMNS
+        detail = st.radio("Columns", DETAILS, index=1 if wide else 0, key="detail", horizontal=True,
+                          help="every machine ID, or only the per-type and overall averages (narrower)")
+    with top[2]:
+        timing = st.toggle("Timing", key="timing_columns",
+                           help="extraction clips/s and mean fit seconds per job beside the averages")
     _notes(scoped, dataset)
     if board.empty:
         st.info("No successful results match the filters.")
     else:
-        text, marks = board.text(), board.flat_marks()
+        shown = board.types_only() if detail == DETAILS[1] else board
+        text = tables.with_timing(shown.text(), scoped) if timing else shown.text()
+        marks = shown.flat_marks().reindex(columns=text.columns, fill_value="")
         styler = text.style.apply(lambda _: marks.replace(STYLES), axis=None)
-        st.dataframe(styler, hide_index=True, key="main_table")
-        st.caption("Mean ± std over seeds. Dark green: best of the column, light green: second best. "
-                   "rank: by the overall average.")
+        st.dataframe(styler, hide_index=True, key="main_table", column_config=PINNED, width="stretch")
+        st.caption("Mean ± std over seeds, in percent. Dark green: best of the column, light green: second best. "
+                   "rank: by the overall average." + (" clips/s: extraction throughput; fit s: mean seconds "
+                                                      "to fit a detector." if timing else ""))
         cols = st.columns([1, 1, 1, 5])
         stem = f"aadbench_{dataset.replace(' ', '_')}_{metric}"
         with cols[0]:
@@ -94,11 +94,27 @@ def leaderboard_tab(db: str, sig: tuple, scoped: pd.DataFrame, dataset: str) -> 
             _download("Markdown", lambda: tables.to_markdown(board), f"{stem}.md", "text/markdown", "dl_md")
         with cols[2]:
             _download("LaTeX", lambda: tables.to_latex(board), f"{stem}.tex", "text/x-tex", "dl_tex")
+        _board_charts(scoped, metric)
     failed = scoped[scoped["status"] != "ok"]
     if not failed.empty:
         with st.expander(f"{len(failed)} failed jobs"):
             st.dataframe(failed[["run_id", "extractor", "detector", "machine_type", "machine_id", "seed", "error"]],
                          hide_index=True)
+
+
+def _board_charts(scoped: pd.DataFrame, metric: str) -> None:
+    """The heatmap of every machine and pipeline, and accuracy against speed with its Pareto front."""
+    if metric == "official":
+        return  # a score of whole sections, not of single machines
+    label = tables.METRICS[metric]
+    cells = chart_data.heatmap_cells(scoped, metric)
+    if not cells.empty:
+        st.altair_chart(charts.heatmap(cells, label), width="stretch", key="heatmap_chart")
+    points = chart_data.pipeline_points(scoped, metric)
+    if points["clips/s"].notna().any():
+        st.altair_chart(charts.pareto(points, label), key="pareto_chart")
+        st.caption("Extraction throughput summed over every task computed in view (features read from the cache "
+                   "carry no timing). Hover a point for its pipeline, fit time and devices.")
 
 
 def _notes(scoped: pd.DataFrame, dataset: str) -> None:
@@ -184,27 +200,10 @@ def timing_tab(scoped: pd.DataFrame) -> None:
     _download("Timing CSV", lambda: timing.to_csv(index=False, float_format="%.4f"), "aadbench_timing.csv", "text/csv",
               "dl_timing")
     left, right = st.columns(2)
-    left.image(_png("extract", timing))
-    right.image(_png("jobs", timing))
-
-
-def _timing_figure(timing: pd.DataFrame, kind: str):
-    """Extraction ms per clip per extractor and device, or fit + score seconds per job."""
-    if kind == "extract":
-        ext = timing.drop_duplicates(["extractor", "device"])
-        fig, ax = plt.subplots(figsize=(5.5, 0.35 * len(ext) + 1.2))
-        ax.barh(ext["extractor"] + " @ " + ext["device"], ext["extract ms/clip"], color="#1565c0")
-        ax.set_xlabel("extraction ms per clip")
-    else:
-        fig, ax = plt.subplots(figsize=(5.5, 0.35 * len(timing) + 1.4))
-        names = timing["extractor"] + " + " + timing["detector"] + " @ " + timing["device"]
-        ax.barh(names, timing["fit s"], color="#2e7d32", label="fit")
-        ax.barh(names, timing["score s"], left=timing["fit s"], color="#f9a825", label="score")
-        ax.set_xlabel("seconds per job")
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
-    ax.invert_yaxis()
-    fig.tight_layout()
-    return fig
+    with left:
+        st.altair_chart(charts.extraction_speed(timing), key="extract_chart")
+    with right:
+        st.altair_chart(charts.job_times(timing), key="jobs_chart")
 
 
 def roc_tab(db: str, sig: tuple, scoped: pd.DataFrame) -> None:
@@ -225,36 +224,19 @@ def roc_tab(db: str, sig: tuple, scoped: pd.DataFrame) -> None:
     scores = scores.merge(jobs[["job_key", "seed"]], on="job_key")
     seeds = sorted(scores["seed"].unique().tolist())
     shown = st.selectbox("Histogram of seed", seeds, key="roc_seed") if len(seeds) > 1 else seeds[0]
-    st.image(_png("roc", scores, str(shown)))
+    left, right = st.columns([2, 3])
+    with left:
+        st.altair_chart(charts.roc(chart_data.roc_points(scores)), key="roc_chart")
+    with right:
+        bins = chart_data.score_bins(scores[scores["seed"] == shown])
+        st.altair_chart(charts.histogram(bins, shown), key="histogram_chart")
     summary = []
     for job in jobs.itertuples():
         part = scores[scores["job_key"] == job.job_key]
         auc = tables.roc_curve(part["label"].to_numpy(), part["score"].to_numpy())[2]
-        summary.append({"seed": job.seed, "clips": len(part), "AUC from scores": auc, "stored AUC": job.auc,
-                        "stored pAUC": job.pauc})
-    st.dataframe(pd.DataFrame(summary).round(4), hide_index=True, key="roc_summary")
-
-
-def _roc_figure(scores: pd.DataFrame, seed: str):
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    for value, part in scores.groupby("seed"):
-        fpr, tpr, auc = tables.roc_curve(part["label"].to_numpy(), part["score"].to_numpy())
-        ax1.plot(fpr, tpr, label=f"seed {value} (AUC {auc:.3f})")
-    ax1.plot([0, 1], [0, 1], ls=":", color="grey")
-    ax1.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
-    ax1.legend(loc="lower right")
-    _histogram(ax2, scores[scores["seed"].astype(str) == seed], seed)
-    fig.tight_layout()
-    return fig
-
-
-def _histogram(ax, part: pd.DataFrame, seed: str) -> None:
-    normal, anomalous = part.loc[part["label"] == 0, "score"], part.loc[part["label"] == 1, "score"]
-    bins = 30 if len(part) > 60 else 12
-    ax.hist(normal, bins=bins, alpha=0.6, color="#1565c0", label=f"normal ({len(normal)})")
-    ax.hist(anomalous, bins=bins, alpha=0.6, color="#c62828", label=f"anomalous ({len(anomalous)})")
-    ax.set(xlabel="anomaly score", ylabel="clips", title=f"score histogram, seed {seed}")
-    ax.legend()
+        summary.append({"seed": job.seed, "clips": len(part), "AUC from scores (%)": auc * 100.0,
+                        "stored AUC (%)": job.auc * 100.0, "stored pAUC (%)": job.pauc * 100.0})
+    st.dataframe(pd.DataFrame(summary).round(2), hide_index=True, key="roc_summary")
 
 
 def runs_tab(frame: pd.DataFrame, runs: pd.DataFrame) -> None:
@@ -277,7 +259,13 @@ def runs_tab(frame: pd.DataFrame, runs: pd.DataFrame) -> None:
     cols = st.columns(2)
     with cols[0]:
         st.caption("configuration")
-        st.json(_json(run["config"]), expanded=2)
+        config = _json(run["config"])
+        experiment = data.experiment_yaml(config)
+        if experiment is not None:
+            _download("Configuration as YAML", experiment, f"aadbench-{run_id}.yaml", "application/x-yaml",
+                      "dl_run_yaml")
+            st.caption(f"`aadbench run --config aadbench-{run_id}.yaml` plans this run's jobs again.")
+        st.json(config, expanded=2)
     with cols[1]:
         st.caption("versions")
         st.json(_json(run["versions"]), expanded=2)

@@ -171,3 +171,16 @@ def default_dataset(frame: pd.DataFrame) -> str | None:
         return None
     counts = ok["dataset_label"].value_counts()
     return "mimii 6 dB" if "mimii 6 dB" in counts.index else str(counts.index[0])
+
+
+def experiment_yaml(config: Any) -> str | None:
+    """A stored run configuration as an experiment file (``aadbench run --config``); None for
+    configurations that are not a plan (runs stored by other tools or old versions)."""
+    from ..harness.store.experiment import file_config, to_yaml
+
+    if not isinstance(config, dict) or not isinstance(config.get("dataset"), dict) or "label" not in config["dataset"]:
+        return None
+    try:
+        return to_yaml(file_config(config))
+    except (KeyError, TypeError):
+        return None

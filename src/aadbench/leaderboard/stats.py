@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .tables import pipeline_names
+
 ALPHA = 0.05
 
 
@@ -27,9 +29,7 @@ class Comparison:
 def pipelines(frame: pd.DataFrame) -> pd.DataFrame:
     """Machine x pipeline table of mean AUC over seeds (complete machines only)."""
     ok = frame[frame["status"] == "ok"].copy()
-    ok["pipeline"] = ok["extractor"].astype(str) + " + " + ok["detector"].astype(str)
-    if "weights" in ok and ok["weights"].nunique() > 1:
-        ok["pipeline"] += " (" + ok["weights"].astype(str) + ")"
+    ok["pipeline"] = pipeline_names(ok)
     ok["machine"] = ok["machine_type"].astype(str) + "/" + ok["machine_id"].astype(str)
     table = ok.pivot_table(index="machine", columns="pipeline", values="auc", aggfunc="mean")
     return table.dropna()

@@ -29,6 +29,9 @@ PAPER_FILE = "mueller2021_icaart_table1.csv"
 PAPER_DETECTORS = {"b-gmm": "bgmm", "if": "iforest", "oc-svm": "ocsvm"}
 PAPER_EXTRACTORS = {"-": "mel-patches"}
 NO_WEIGHTS = "n/a"  # extractors without network weights (mel-patches for the DCAEs)
+#: the cell styles of the marks (best and second best of a column), in the app and the exported page
+MARK_CSS = {"best": "background-color: #1b5e20; color: #ffffff; font-weight: bold",
+            "second": "background-color: #a5d6a7; color: #000000"}
 #: marks a cell with an AUC from fewer than 5 clips of a class or from constant scores
 FLAG = " †"
 FLAG_NOTE = ("† an AUC of this cell comes from fewer than 5 normal or anomalous test clips, or from scores "
@@ -71,11 +74,31 @@ class Leaderboard:
         out["seeds"] = self.seeds.astype(str)
         return out.reset_index()
 
+    def types_only(self) -> Leaderboard:
+        """The same table with only the per-type and overall averages (narrow enough for many IDs)."""
+        keep = [c for c in self.mean.columns if c[1] == AVG]
+        flagged = None if self.flagged is None else self.flagged.reindex(columns=keep, fill_value=False)
+        return Leaderboard(self.title, self.mean[keep], self.std[keep], self.count[keep], self.seeds, self.rank,
+                           self.marks[keep], flagged)
+
+    @property
+    def n_machines(self) -> int:
+        """Machine ID columns (not the averages)."""
+        return sum(1 for c in self.mean.columns if c[1] != AVG)
+
     def flat_marks(self) -> pd.DataFrame:
         """``marks`` aligned with :meth:`text` ('' for the key, rank and seeds columns)."""
         columns = cast(list[tuple[str, str]], list(self.marks.columns))
         marks = self.marks.set_axis([column_label(c) for c in columns], axis=1).reset_index(drop=True)
         return marks.reindex(columns=self._text.columns, fill_value="").fillna("")
+
+
+def pipeline_names(frame: pd.DataFrame) -> pd.Series:
+    """'extractor + detector', with the weights in brackets where the frame holds several."""
+    names = frame["extractor"].astype(str) + " + " + frame["detector"].astype(str)
+    if "weights" in frame and frame["weights"].nunique() > 1:
+        names += " (" + frame["weights"].astype(str) + ")"
+    return names
 
 
 def column_label(column: tuple[str, str]) -> str:
@@ -289,6 +312,36 @@ def timing_table(frame: pd.DataFrame) -> pd.DataFrame:
     out = out.rename(columns={"fit_s": "fit s", "score_s": "score s"})
     return out[["extractor", "detector", "device", "jobs", "extract ms/clip", "extract clips/s", "fit s",
                 "score s", "score clips/s"]]
+
+
+def throughput(ok: pd.DataFrame) -> pd.DataFrame:
+    """Extraction clips per second per row key (extractor, detector, weights): the seconds and clips
+    of every task summed, each task counted once; NaN where no clip was extracted (cache hits)."""
+    task = ["run_id", "dataset_label", "machine_type", "machine_id", "extractor", "weights", "device", "detector"]
+    tasks = ok.drop_duplicates([c for c in task if c in ok])
+    sums = tasks.groupby(ROW_KEYS)[["extract_s", "n_extracted_clips"]].sum()
+    clips = sums["n_extracted_clips"].where(sums["n_extracted_clips"] > 0)
+    seconds = sums["extract_s"].where(sums["extract_s"] > 0)
+    return (clips / seconds).rename("clips/s").reset_index()
+
+
+TIMING_COLUMNS = ("clips/s", "fit s")
+#: at most this many machine ID columns are shown by default (more: the per-type averages only)
+MAX_ID_COLUMNS = 8
+
+
+def with_timing(text: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The table's text with extraction ``clips/s`` and mean ``fit s`` per job beside the averages
+    (before rank), '–' where unknown (features from the cache)."""
+    ok = frame[frame["status"] == "ok"]
+    speed = throughput(ok).set_index(ROW_KEYS)["clips/s"]
+    fit = ok.groupby(ROW_KEYS)["fit_s"].mean()
+    keys = pd.MultiIndex.from_frame(text[ROW_KEYS])
+    out = text.copy()
+    at = list(out.columns).index("rank")
+    out.insert(at, "fit s", [_fmt(v, "{:.2f}") for v in fit.reindex(keys)])
+    out.insert(at, "clips/s", [_fmt(v, "{:.3g}") for v in speed.reindex(keys)])
+    return out
 
 
 # -- exports --------------------------------------------------------------------------------------

@@ -9,8 +9,42 @@ read raises :class:`DataError`, an extractor whose weights cannot be had raises
 Several classes also derive from the built-in exception a caller would expect
 (``ValueError`` for bad values, ``LookupError`` for unknown names, ``FileNotFoundError`` for
 missing paths), so ``except ValueError`` keeps working.
+
+Two helpers word the messages: :func:`plural` (``1 clip``, ``3 clips``) and :func:`article`
+(``a detector``, ``an extractor``), for counts and names only known when the message is made.
 """
 from __future__ import annotations
+
+import re
+
+#: vowel letters read with a consonant sound ("a user", "a one-line description", "a unit")
+_CONSONANT_SOUNDS = ("one", "once", "uni", "usa", "use", "usu", "uti", "eu", "ewe")
+#: capital letters whose name starts with a vowel sound, for acronyms ("an MLP", "an SNR folder")
+_VOWEL_LETTERS = set("AEFHILMNORSX")
+
+
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """``n`` with ``noun``, in the plural unless ``n`` is 1: ``plural(1, "clip")`` is ``"1 clip"``,
+    ``plural(0, "clip")`` ``"0 clips"``; irregular plurals as ``many``: ``plural(2, "entry", "entries")``."""
+    return f"{n} {noun if n == 1 else (many or noun + 's')}"
+
+
+def article(word: str) -> str:
+    """``word`` after "a" or "an", as it is read: ``"an integer"``, ``"a detector"``, ``"a user"``,
+    ``"an MLP"``, ``"an 8-byte key"``, ``"an 11-byte key"``, ``"a 16-byte key"``."""
+    text = str(word)
+    head = re.match(r"[A-Za-z]+|\d+", text)
+    if head is None:
+        return f"a {text}"
+    first = head.group()
+    if first.isdigit():  # eight, eleven, eighteen, eighty, eight hundred, eleven thousand, ...
+        vowel = first[0] == "8" or (len(first) % 3 == 2 and first[:2] in ("11", "18"))
+    elif first.isupper():  # an acronym or a letter, read letter by letter
+        vowel = first[0] in _VOWEL_LETTERS
+    else:
+        low = first.lower()
+        vowel = low[0] in "aeiou" and not low.startswith(_CONSONANT_SOUNDS)
+    return f"{'an' if vowel else 'a'} {text}"
 
 
 class AadbenchError(Exception):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, article
 from .registry import Registry
 
 LAYER_PARAM = "layer"
@@ -39,13 +39,13 @@ def parse_name(text: str, registry: Registry, kind: str | None = None) -> Parsed
         if spec.name_param is None:
             raise ConfigError(f"{label!r}: {spec.label} takes no ':' argument")
         if not value:
-            raise ConfigError(f"{label!r}: give a {spec.name_param} after '{prefix}:', e.g. {prefix}:resnet18")
+            raise ConfigError(f"{label!r}: give {article(spec.name_param)} after '{prefix}:', e.g. {prefix}:resnet18")
         params[spec.name_param] = value
     if at:
         if not layer:
             raise ConfigError(f"{label!r}: give a layer after '@', e.g. resnet34@layer3")
         if found_kind != "extractor":
-            raise ConfigError(f"{label!r}: only extractors take '@layer'; {prefix!r} is a {found_kind}")
+            raise ConfigError(f"{label!r}: only extractors take '@layer'; {prefix!r} is {article(found_kind)}")
         if LAYER_PARAM not in spec.defaults:
             raise ConfigError(f"{label!r}: extractor {prefix!r} has no layer selection")
         params[LAYER_PARAM] = layer

@@ -31,27 +31,34 @@ def parse_assignments(items: Iterable[str]) -> dict[str, dict[str, str]]:
     return out
 
 
-def _kind(default: Any) -> str:
+_KINDS = ((bool, "true or false", "true or false values"), (int, "an integer", "integers"),
+          (float, "a number", "numbers"), (str, "text", ""))
+
+
+def _kind(default: Any, text: bool = True) -> str:
+    """What a value for ``default`` must be, with an example (``--set`` text if ``text``, else a typed value)."""
     if isinstance(default, bool):
-        return "true or false"
-    if isinstance(default, int):
-        return "an integer"
-    if isinstance(default, float):
-        return "a number"
+        return "true or false (also yes/no, on/off, 1/0)" if text else "true or false"
+    for cls, one, _ in _KINDS:
+        if isinstance(default, cls):
+            return f"{one} like {default!r}"
     if isinstance(default, (list, tuple)):
-        return "a comma-separated list"
-    if isinstance(default, str):
-        return "text"
-    return "a value"
+        items = next((many for cls, _, many in _KINDS if default and isinstance(default[0], cls)), "")
+        what = ("a comma-separated list" if text else "a list") + (f" of {items}" if items else "")
+        if not default:
+            return what
+        return f"{what} like {','.join(str(v) for v in default)}" if text else f"{what} like {list(default)!r}"
+    return f"a value like {default!r}"
 
 
 def convert(value: Any, default: Any, where: str) -> Any:
     """``value`` as the type of ``default``: text is parsed, typed values are checked."""
+    text = isinstance(value, str)
     try:
-        return _parse(value, default) if isinstance(value, str) else _check(value, default)
+        return _parse(value, default) if text else _check(value, default)
     except (ValueError, TypeError) as exc:
         detail = f" ({exc})" if str(exc) else ""
-        raise ParameterError(f"{where}={value!r}: expected {_kind(default)} like {default!r}{detail}") from None
+        raise ParameterError(f"{where}={value!r}: expected {_kind(default, text)}{detail}") from None
 
 
 def _parse(value: str, default: Any) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 import pluggy
 
 from .. import hookspecs
-from ..errors import DuplicateComponentError, PluginError, UnknownComponentError
+from ..errors import DuplicateComponentError, PluginError, UnknownComponentError, article
 from ..specs import SPEC_TYPES, ComponentSpec
 
 log = logging.getLogger(__name__)
@@ -157,9 +157,8 @@ class Registry:
         if not kinds:
             raise UnknownComponentError(self._unknown_message(name, None))
         if len(kinds) > 1:
-            raise UnknownComponentError(
-                f"{name!r} names a {' and a '.join(kinds)}; use --{kinds[0]} / --{kinds[1]} to say which"
-            )
+            named = " and ".join(article(k) for k in kinds)
+            raise UnknownComponentError(f"{name!r} names {named}; use --{kinds[0]} / --{kinds[1]} to say which")
         return kinds[0], self._by_kind[kinds[0]][name].spec
 
 
@@ -180,7 +179,7 @@ def _collect(pm: pluggy.PluginManager, plugin: Any, info: PluginInfo) -> list[Co
             for spec in impl.function() or []:
                 if not isinstance(spec, SPEC_TYPES[kind]):
                     wanted = SPEC_TYPES[kind].__name__
-                    raise PluginError(f"{hook_name} of {info.name} returned {spec!r}, not a {wanted}")
+                    raise PluginError(f"{hook_name} of {info.name} returned {spec!r}, not {article(wanted)}")
                 found.append(spec)
     return found
 

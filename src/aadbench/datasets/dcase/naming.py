@@ -160,8 +160,8 @@ def _read_file(gt: GroundTruth, file: Path) -> None:
         name, value = _basename(row[0]), row[-1].lower()
         table, values = (gt.domains, DOMAINS) if is_domain else (gt.labels, LABELS)
         if value not in values:
-            raise ValueError(f"dcase: ground truth {file} row {n}: {row[-1]!r} is not a "
-                             f"{'domain (0/1)' if is_domain else 'label (0/1)'}")
+            raise ValueError(f"dcase: ground truth {file} row {n}: {row[-1]!r} is not "
+                             f"{'a domain (0/1)' if is_domain else 'a label (0/1)'}")
         gt._put(table, machine, name, values[value])
 
 

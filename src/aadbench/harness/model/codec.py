@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import ModelError
+from ...errors import ModelError, article
 
 #: the module prefixes whose types a skops file may hold
 TRUSTED_SKOPS_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
@@ -98,7 +98,7 @@ def _encode_torch(value: Any, out: Encoded, where: str) -> Any:
         return {"__device__": str(value)}
     if isinstance(value, torch.dtype):
         return {"__dtype__": str(value).replace("torch.", "")}
-    raise ModelError(f"{where}: cannot save a {type(value).__qualname__} (a torch module?) without pickle; "
+    raise ModelError(f"{where}: cannot save {article(type(value).__qualname__)} (a torch module?) without pickle; "
                      f"the detector should define state() and restore() (see docs/plugin_hooks.md)")
 
 

@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .errors import DataError
+from .errors import DataError, plural
 
 LFS_MAGIC = b"version https://git-lfs.github.com/spec"
 #: data-chunk sizes that writers use for "unknown" (streamed) lengths
@@ -248,7 +248,7 @@ def read_audio(path: str | os.PathLike[str], *, sample_rate: int | None = 16000,
         with sf.SoundFile(str(p)) as f:
             native, channels = int(f.samplerate), int(f.channels)
             if isinstance(which, int) and which >= channels:
-                raise ChannelError(p, f"channel {which} was asked for but the file has {channels} channel(s) "
+                raise ChannelError(p, f"channel {which} was asked for but the file has {plural(channels, 'channel')} "
                                       f"(0..{channels - 1})")
             data = f.read(dtype="float32", always_2d=True)
     except OSError as exc:
@@ -261,7 +261,8 @@ def read_audio(path: str | os.PathLike[str], *, sample_rate: int | None = 16000,
     mono = np.ascontiguousarray(mono, dtype=np.float32)
     if not np.isfinite(mono).all():
         bad = int((~np.isfinite(mono)).sum())
-        raise NonFiniteAudioError(p, f"{bad} of {mono.size} samples are NaN or infinite")
+        verb = "is" if bad == 1 else "are"
+        raise NonFiniteAudioError(p, f"{bad} of {plural(mono.size, 'sample')} {verb} NaN or infinite")
     target = native if sample_rate is None else int(sample_rate)
     wave = resample(mono, native, target)
     return AudioData(wave, target, native, channels, int(data.shape[0]), target != native)
@@ -296,4 +297,4 @@ def _scan_finite(sf: Any, path: Path) -> None:
     for block in sf.blocks(str(path), blocksize=65536, dtype="float32", always_2d=True):
         bad += int((~np.isfinite(block)).sum())
     if bad:
-        raise NonFiniteAudioError(path, f"{bad} sample(s) are NaN or infinite")
+        raise NonFiniteAudioError(path, f"{plural(bad, 'sample')} {'is' if bad == 1 else 'are'} NaN or infinite")

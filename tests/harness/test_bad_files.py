@@ -54,7 +54,7 @@ def test_datasets_check_lists_every_entry_and_never_aborts(broken_press, monkeyp
 def test_the_cli_check_reports_them_with_exit_code_1(broken_press, capsys):
     code = main(["datasets", "check", "--dataset", "folder", "--data-root", str(broken_press), "--no-progress"])
     out = capsys.readouterr().out
-    assert code == 1 and "[not-a-file]" in out and out.count("[broken-link]") == 2 and "result: 3 problem(s)" in out
+    assert code == 1 and "[not-a-file]" in out and out.count("[broken-link]") == 2 and "result: 3 problems" in out
 
 
 def _run(capsys, root, db, *extra):
@@ -80,7 +80,7 @@ def test_an_unreadable_training_file_is_skipped_with_a_warning_and_counted(tmp_p
 def test_bad_test_files_fail_their_task_unless_skip_bad_files(broken_press, tmp_path, capsys):
     root = broken_press.parent
     code, out = _run(capsys, root, tmp_path / "r.sqlite")
-    assert code == 1 and "3 test clip(s) of press/all cannot be read" in out and "--skip-bad-files" in out
+    assert code == 1 and "3 test clips of press/all cannot be read" in out and "--skip-bad-files" in out
     code, out = _run(capsys, root, tmp_path / "r.sqlite", "--skip-bad-files")
     assert code == 0 and "1 computed" in out and "(2 broken-link, 1 not-a-file)" in out
 

@@ -67,7 +67,7 @@ def test_added_and_replaced_files_recompute_their_task_only_and_say_why(plant, t
 
     code, out = _run(capsys, plant, db)
     assert code == 0 and "1 computed, 1 already stored" in out
-    assert "press1/all: 5 clip(s) added, 1 clip(s) replaced since its results were stored; 1 job(s) computed again" \
+    assert "press1/all: 5 clips added, 1 clip replaced since its results were stored; 1 job computed again" \
         in out
     after = _rows(db)
     assert after["press1"]["n_train"] == 11 and after["press1"]["job_key"] == before["press1"]["job_key"]
@@ -85,8 +85,8 @@ def test_a_relabelled_or_removed_clip_and_the_bad_file_policy_count_as_changes(p
     (plant / "press1" / "train" / "t5.wav").unlink()
     code, out = _run(capsys, plant, db)
     assert "2 computed" in out
-    assert "press1/all: 1 clip(s) removed" in out
-    assert "press2/all: 1 clip(s) added, 1 clip(s) removed" in out  # a moved file is another clip key
+    assert "press1/all: 1 clip removed" in out
+    assert "press2/all: 1 clip added, 1 clip removed" in out  # a moved file is another clip key
     code, out = _run(capsys, plant, db, "--skip-bad-files")
     assert "2 computed" in out and "the bad-file policy changed" in out
 

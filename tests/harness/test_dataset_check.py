@@ -79,7 +79,7 @@ def test_check_finds_every_broken_file(broken_tree):
     assert result["tasks"][0]["counts"] == {"any": {"normal": 9, "anomalous": 2}}
     text = format_check(result)
     assert "problems: 5" in text and "[lfs-pointer]" in text and "git lfs pull" in text
-    assert "1 at 44100 Hz: resampled to 16000 Hz" in text and "result: 5 problem(s) found" in text
+    assert "1 at 44100 Hz: resampled to 16000 Hz" in text and "result: 5 problems found" in text
 
 
 def test_cli_exit_code_1_on_problems(cli, broken_tree, capsys):
@@ -109,7 +109,7 @@ def test_cli_reports_unlabelled_evaluation_clips(cli, tmp_path, capsys):
     assert cli("check", "--dataset", "dcase", "--data-root", tmp_path / "eval_data", "--set", "dcase.year=2023",
                "--no-progress") == 0
     text = capsys.readouterr().out
-    assert "unlabelled: 2 clip(s)" in text and "set dcase.ground_truth=PATH" in text
+    assert "unlabelled: 2 clips" in text and "set dcase.ground_truth=PATH" in text
     assert "fan/section_00" in text and "(DCASE 2023 layout)" in text
 
 

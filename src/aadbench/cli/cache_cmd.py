@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..errors import plural
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("cache", help="show or clear the feature cache",
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     cache = FeatureCache(args.cache_dir)
     if args.cache_action == "clear":
         entries, size = cache.clear(args.extractor)
-        print(f"removed {entries} entries ({_size(size)}) from {cache.root}")
+        print(f"removed {plural(entries, 'entry', 'entries')} ({_size(size)}) from {cache.root}")
         return 0
     rows = cache.info()
     if args.json:
@@ -51,6 +53,6 @@ def run(args: argparse.Namespace) -> int:
     width = max(len(r["extractor"]) for r in rows)
     for r in rows:
         print(f"  {r['extractor']:<{width}}  {r['hash']}  {r['weights'] or '-':<8} {r['dtype'] or '-':<9} "
-              f"{r['entries']:>7} clips  {_size(r['bytes']):>10}")
-    print(f"  total: {sum(r['entries'] for r in rows)} clips, {_size(sum(r['bytes'] for r in rows))}")
+              f"{r['entries']:>7} {'clip' if r['entries'] == 1 else 'clips':<5}  {_size(r['bytes']):>10}")
+    print(f"  total: {plural(sum(r['entries'] for r in rows), 'clip')}, {_size(sum(r['bytes'] for r in rows))}")
     return 0

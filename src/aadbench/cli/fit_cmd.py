@@ -6,7 +6,7 @@ import shlex
 import sys
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, plural
 from ..harness.grid import RunRequest
 from ..harness.params import parse_assignments
 from .run_cmd import _add_speed_options, _names, cache_options, request_from_args
@@ -91,7 +91,7 @@ def fit(args: argparse.Namespace) -> int:
 
 def _finish(report: Any, out: str) -> int:
     n = len(report.fitted)
-    print(f"\n{n} task model(s) written to {out}" + (f", {len(report.failed)} failed" if report.failed else ""))
+    print(f"\n{plural(n, 'task model')} written to {out}" + (f", {len(report.failed)} failed" if report.failed else ""))
     if n:
         print(f"score recordings with: aadbench score {shlex.quote(out)} FILE_OR_DIR ...")
     return 1 if report.failed or not n else 0

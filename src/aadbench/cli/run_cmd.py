@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import weights
-from ..errors import ConfigError
+from ..errors import ConfigError, plural
 from ..harness.grid import CacheOptions, RunRequest
 from ..harness.params import parse_assignments
 from ..harness.store.schema import DEFAULT_DB
@@ -217,8 +217,8 @@ def print_summary(report: RunReport, frame: Any, db: str) -> None:
           f"(results in {db}, run {report.run_id})")
     if report.computed or report.failed or report.elsewhere:
         cached = f"; {report.cached_clips} more read from the feature cache" if report.cached_clips else ""
-        print(f"time: extraction {report.extract_s:.1f} s ({report.extracted_clips} clips extracted, "
-              f"{clips_s:.2f} clips/s{cached}; {report.decoded} files decoded), fit {report.fit_s:.1f} s, "
+        print(f"time: extraction {report.extract_s:.1f} s ({plural(report.extracted_clips, 'clip')} extracted, "
+              f"{clips_s:.2f} clips/s{cached}; {plural(report.decoded, 'file')} decoded), fit {report.fit_s:.1f} s, "
               f"scoring {report.score_s:.1f} s")
     else:
         print("nothing to compute: every job of this grid is stored (no network was built)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..errors import ConfigError, plural
 from ..harness.params import apply, parse_assignments
 from ..harness.registry import get_registry
 
@@ -42,5 +42,6 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out} exists and is not a folder; pass a folder (new or existing)")
     n = write_mimii_tree(dataset, out, progress=not args.no_progress, subtype=args.subtype)
-    print(f"wrote {n} clips to {out} ({len(dataset.machines)} machine types x {len(dataset.ids)} ids)")
+    print(f"wrote {plural(n, 'clip')} to {out} ({plural(len(dataset.machines), 'machine type')} x "
+          f"{plural(len(dataset.ids), 'id')})")
     return 0

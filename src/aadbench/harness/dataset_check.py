@@ -8,6 +8,7 @@ import numpy as np
 
 from ..audio import AudioError, file_error, probe_audio
 from ..components import UNKNOWN, Clip, Dataset, Task
+from ..errors import plural
 
 LABEL_NAMES = {0: "normal", 1: "anomalous", -1: "unlabelled"}
 MAX_EXAMPLES = 10
@@ -43,7 +44,7 @@ def _probe(task: Task, clip: Clip, channel: Any, problems: list[dict[str, str]])
         problems.append(_problem(task.name, clip, "error", f"{type(exc).__name__}: {exc}", message))
         return None
     if isinstance(channel, int) and channel >= info["channels"]:
-        reason = f"channel {channel} was asked for but the file has {info['channels']} channel(s)"
+        reason = f"channel {channel} was asked for but the file has {plural(info['channels'], 'channel')}"
         problems.append(_problem(task.name, clip, "channel", reason, f"{clip.path}: {reason}; choose an existing "
                                                                      f"channel or channel=mean"))
     return info
@@ -113,7 +114,7 @@ def _notes(dataset: Dataset, result: dict[str, Any], tasks: list[Task]) -> list[
     if n:
         hint = "set dcase.ground_truth=PATH to the published ground truth" if "ground_truth" in result["config"] \
             else "label them (test/normal/, test/anomalous/ or the manifest's label column)"
-        notes.append(f"{n} clip(s) have no label (-1) and cannot be scored; {hint}")
+        notes.append(f"{plural(n, 'clip')} {'has' if n == 1 else 'have'} no label (-1) and cannot be scored; {hint}")
     notes += dataset.notes()
     for task in tasks:
         notes += _task_notes(task)
@@ -142,7 +143,7 @@ def _counts_line(counts: dict[str, dict[str, int]]) -> str:
 def format_check(result: dict[str, Any]) -> str:
     """The check result as a readable report."""
     cfg = result["config"]
-    lines = [f"dataset {result['dataset']}: {result['n_tasks']} task(s), {result['n_clips']} clip(s)"
+    lines = [f"dataset {result['dataset']}: {plural(result['n_tasks'], 'task')}, {plural(result['n_clips'], 'clip')}"
              + (f" under {cfg['data_root']}" if cfg.get("data_root") else "")]
     if cfg.get("year"):
         lines[0] += f" (DCASE {cfg['year']} layout)"
@@ -154,13 +155,13 @@ def format_check(result: dict[str, Any]) -> str:
     a = result["audio"]
     if a["n_files"]:
         d = a["duration_s"]
-        lines.append(f"audio: {a['n_files']} file(s) read; sample rates "
+        lines.append(f"audio: {plural(a['n_files'], 'file')} read; sample rates "
                      + ", ".join(f"{r} Hz x{n}" for r, n in a["sample_rates"].items())
                      + "; channels " + ", ".join(f"{c} x{n}" for c, n in a["channels"].items())
                      + "; " + ", ".join(f"{s} x{n}" for s, n in a["subtypes"].items())
                      + f"; duration min {d['min']:g} s, median {d['median']:g} s, max {d['max']:g} s")
     if result["unlabelled"]["n"]:
-        lines.append(f"unlabelled: {result['unlabelled']['n']} clip(s), e.g. "
+        lines.append(f"unlabelled: {plural(result['unlabelled']['n'], 'clip')}, e.g. "
                      + "; ".join(result["unlabelled"]["examples"][:3]))
     for note in result["notes"]:
         lines.append(f"note: {note}")
@@ -168,5 +169,5 @@ def format_check(result: dict[str, Any]) -> str:
         lines.append(f"problems: {result['n_problems']}")
         lines += [f"  [{p['kind']}] {p['message']}" for p in result["problems"]]
     lines.append("result: OK, no problems found" if result["ok"] else
-                 f"result: {result['n_problems']} problem(s) found")
+                 f"result: {plural(result['n_problems'], 'problem')} found")
     return "\n".join(lines)

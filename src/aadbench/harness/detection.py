@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..components import Detector, RowMeta, Task
-from ..errors import ContractError
+from ..errors import ContractError, plural
 from . import bootstrap, metrics
 from .grid import ClipScore, JobMetrics
 from .protocol import ProtocolConfig, Split, Standardizer, pool, stack
@@ -43,7 +43,8 @@ def fit_and_score(detector: Detector, prepared: Prepared, task: Task, protocol: 
     t1 = time.perf_counter()
     seg = metrics.check_scores(detector.score(prepared.X_test), f"detector {name}")
     if seg.shape[0] != prepared.X_test.shape[0]:
-        raise ContractError(f"detector {name} returned {seg.shape[0]} scores for {prepared.X_test.shape[0]} rows")
+        raise ContractError(f"detector {name} returned {plural(seg.shape[0], 'score')} for "
+                            f"{plural(prepared.X_test.shape[0], 'row')}")
     t2 = time.perf_counter()
     test = prepared.split.test
     clip_scores = pool(seg, prepared.owner, len(test), protocol.pooling)

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..audio import AudioError, file_error, resample
 from ..components import Clip, Dataset, Extractor, Task
-from ..errors import ContractError, TaskError
+from ..errors import ContractError, TaskError, plural
 from ..progress import bar
 from .cache import ExtractorCache
 
@@ -219,7 +219,7 @@ def without_bad(task: Task, bad: dict[str, tuple[str, str]], skip_bad_test: bool
     test_bad = [k for k, t in is_test.items() if t]
     if test_bad and not skip_bad_test:
         listing = "; ".join(bad[k][1] for k in test_bad[:5])
-        raise TaskError(f"{len(test_bad)} test clip(s) of {task.name} cannot be read: {listing}"
+        raise TaskError(f"{plural(len(test_bad), 'test clip')} of {task.name} cannot be read: {listing}"
                         f"{' ...' if len(test_bad) > 5 else ''}. Fix or remove them, or pass --skip-bad-files")
     for key, (_, message) in bad.items():
         log.warning("skipping %s clip of %s: %s", "test" if is_test[key] else "training", task.name, message)

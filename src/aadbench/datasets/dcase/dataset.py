@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ...components import NORMAL, UNKNOWN, Clip, Task
-from ...errors import DataError
+from ...errors import DataError, plural
 from ..files import FileDataset, as_list, audio_files
 from .naming import GroundTruth, NameInfo, load_ground_truth, parse_name, read_attributes
 
@@ -97,7 +97,7 @@ class DcaseDataset(FileDataset):
 
     def notes(self) -> list[str]:
         self.tasks()
-        return [f"{machine}: {count} file(s) in supplemental/ left out (set supplemental=true to train on them)"
+        return [f"{machine}: {plural(count, 'file')} in supplemental/ left out (set supplemental=true to train on them)"
                 for machine, count in sorted(self.ignored.items())]
 
     def type_dirs(self) -> dict[str, Path]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import ConfigError
+from ...errors import ConfigError, plural
 from ..store.reader import ResultsReader
 
 
@@ -25,7 +25,7 @@ class Choice:
     def describe(self) -> str:
         other = f"; next best {self.runner_up}" if self.runner_up else ""
         return (f"{self.extractor} + {self.detector}: best mean AUC stored, {100 * self.mean_auc:.1f} over "
-                f"{self.n_seeds} seed(s){other}")
+                f"{plural(self.n_seeds, 'seed')}{other}")
 
 
 def best_pipelines(db: str, dataset: str, machines: Sequence[str] | None = None) -> dict[str, Choice]:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ... import weights as weights_api
 from ...components import NORMAL, Dataset, Detector, Extractor, Task
-from ...errors import ConfigError, ModelError
+from ...errors import ConfigError, ModelError, plural
 from ..detection import describe_error, fit_detector
 from ..executors.work import Components, run_extractions
 from ..grid import CacheOptions, Component, Extraction, RunPlan, TaskWork
@@ -88,7 +88,7 @@ def fit_models(plan: RunPlan, registry: Registry, options: FitOptions,
             echo(f"FAILED {task_name}: {describe_error(exc)}")
             continue
         report.fitted.append(summary)
-        echo(f"{task_name}: {summary['pipeline']} on {summary['n_train']} clips, threshold "
+        echo(f"{task_name}: {summary['pipeline']} on {plural(summary['n_train'], 'clip')}, threshold "
              f"{summary['threshold']:.6g} ({summary['threshold_method']})")
     return report
 

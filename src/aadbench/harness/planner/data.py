@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...components import Clip, Dataset, Task
+from ...errors import plural
 from ..identity import job_key
 
 _FILE_HASHES: dict[tuple[str, int, int], str] = {}
@@ -65,6 +66,6 @@ def describe_change(old: Mapping[str, list[Any]] | None, new: Mapping[str, list[
     common = set(new) & set(old)
     replaced = sum(new[k][0] != old[k][0] for k in common)
     relabelled = sum(list(new[k][1:]) != list(old[k][1:]) for k in common)
-    parts = [f"{n} clip(s) {what}" for n, what in ((added, "added"), (removed, "removed"), (replaced, "replaced"),
-                                                 (relabelled, "relabelled")) if n]
+    changes = ((added, "added"), (removed, "removed"), (replaced, "replaced"), (relabelled, "relabelled"))
+    parts = [f"{plural(n, 'clip')} {what}" for n, what in changes if n]
     return ", ".join(parts) or "the bad-file policy changed"

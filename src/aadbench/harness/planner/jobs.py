@@ -8,7 +8,7 @@ from typing import Any
 
 from ... import weights as weights_api
 from ...components import Dataset, Task
-from ...errors import ConfigError
+from ...errors import ConfigError, plural
 from ...hardware import resolve_backend
 from ...specs import ComponentSpec, ExtractorSpec
 from ..grid import CacheOptions, Component, DetectorJob, ExtractionJob, Grid, RunPlan, TaskWork
@@ -79,10 +79,12 @@ def plan_grid(plan: RunPlan, ctx: GridContext) -> Grid:
             changed[task] = (old, changed.get(task, (old, 0))[1] + planner.changed_jobs[task])
         notes += [note] if note else []
     notes += [f"{task}: {describe_change(ctx.manifest(old), data[task].manifest)} since its results were stored; "
-              f"{n} job(s) computed again" for task, (old, n) in sorted(changed.items())]
+              f"{plural(n, 'job')} computed again" for task, (old, n) in sorted(changed.items())]
     if legacy:
-        notes.append(f"{legacy} stored result(s) predate the data check (no digest of their data was stored): they "
-                     f"are kept; --recompute computes everything again")
+        one = legacy == 1
+        notes.append(f"{plural(legacy, 'stored result')} {'predates' if one else 'predate'} the data check (no digest "
+                     f"of {'its' if one else 'their'} data was stored): {'it is' if one else 'they are'} kept; "
+                     f"--recompute computes everything again")
     order = {t.name: i for i, t in enumerate(ctx.tasks)}
     work.sort(key=lambda w: order[w.extraction.task])  # task-major: a task's extractors share one decode
     manifests = {d.digest: d for d in data.values()}

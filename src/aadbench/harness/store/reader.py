@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...errors import StoreNotFoundError
+from ...errors import StoreNotFoundError, plural
 from .schema import JSON_COLUMNS, RESULT_COLUMNS, RUN_COLUMNS
 
 #: the most ``?`` placeholders one query carries
@@ -78,7 +78,7 @@ class ResultsReader:
         if n == 0:
             return DbState(path, "empty", f"`{path}` holds no results yet. Start a run with `aadbench run ... "
                                           f"--db {path}`; finished jobs appear here as they are stored.")
-        return DbState(path, "ok", f"{n} results in `{path}`", n)
+        return DbState(path, "ok", f"{plural(n, 'result')} in `{path}`", n)
 
     def _tables(self) -> set[str]:
         return {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}

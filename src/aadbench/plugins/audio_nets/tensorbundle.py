@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import WeightsUnavailableError
+from ...errors import WeightsUnavailableError, article, plural
 
 __all__ = ["crc32c", "mask_crc", "read_checkpoint"]
 
@@ -287,7 +287,7 @@ def _block_entries(block: bytes, what: str) -> Iterator[tuple[bytes, bytes]]:
         non_shared, pos = _varint(block, pos, limit)
         value_len, pos = _varint(block, pos, limit)
         if shared > len(key):
-            raise _Corrupt(f"an entry of the {what} shares {shared} bytes of a {len(key)}-byte key")
+            raise _Corrupt(f"an entry of the {what} shares {shared} bytes of {article(f'{len(key)}-byte')} key")
         if pos + non_shared + value_len > limit:
             raise _Corrupt(f"an entry of the {what} runs past the block's end")
         key = key[:shared] + block[pos:pos + non_shared]
@@ -397,8 +397,9 @@ def read_checkpoint(prefix: str | os.PathLike[str], *, verify: bool = False) -> 
     by_shard: dict[int, list[tuple[str, _Entry]]] = {}
     for name, entry in entries.items():
         if not 0 <= entry.shard_id < header.num_shards:
+            shards = plural(header.num_shards, "shard")
             raise WeightsUnavailableError(f"checkpoint index {index_path}: tensor {name!r} is in shard "
-                                          f"{entry.shard_id}, but the header names {header.num_shards} shard(s)")
+                                          f"{entry.shard_id}, but the header names {shards}")
         by_shard.setdefault(entry.shard_id, []).append((name, entry))
     tensors: dict[str, np.ndarray] = {}
     for shard in sorted(by_shard):

@@ -8,6 +8,7 @@ import numpy as np
 
 from ...components import Detector
 from ...devices import resolve_backend
+from ...errors import plural
 
 
 def as_float64(X: np.ndarray, who: str) -> np.ndarray:
@@ -51,7 +52,8 @@ class _Mixture(Detector):
         X = as_float64(X, type(self).__name__)
         if X.shape[0] < self.n_components:
             raise ValueError(
-                f"{type(self).__name__}: {X.shape[0]} training features for {self.n_components} components; "
+                f"{type(self).__name__}: {plural(X.shape[0], 'training feature')} for "
+                f"{plural(self.n_components, 'component')}; "
                 f"lower n_components (e.g. --set {self.kind}.n_components={max(1, X.shape[0] // 4)}) "
                 f"or train on more clips")
         if self.backend_ == "torch":

@@ -90,7 +90,7 @@ class _Cdp:
 
 SHOTS = Path(os.environ.get("AADBENCH_SCREENSHOTS") or Path(tempfile.gettempdir()) / "aadbench-screenshots")
 #: the tabs and the Vega-Lite charts each draws on the fixture database
-TAB_CHARTS = {"Leaderboard": 2, "Statistics": 0, "Paper (Table 1)": 0, "Timing": 2, "ROC & scores": 2, "Runs": 0}
+TAB_CHARTS = {"Leaderboard": 2, "Statistics": 1, "Paper (Table 1)": 0, "Timing": 2, "ROC & scores": 2, "Runs": 0}
 VISIBLE_CHARTS = """Array.from(document.querySelectorAll('[data-testid=stVegaLiteChart]'))
     .filter(e => e.offsetWidth > 0 && Array.from(e.querySelectorAll('canvas, svg')).some(c => c.clientWidth > 50))
     .length"""

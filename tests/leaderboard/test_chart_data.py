@@ -81,3 +81,12 @@ def test_a_tight_cluster_of_one_class_leaves_the_other_class_inside():
     bins = chart_data.score_bins(scores)
     assert not bins["outlier"].any()
     assert bins["start"].min() == 0.0 and bins["end"].max() == 9.0
+
+
+def test_the_critical_difference_chart_places_each_pipeline_at_its_rank():
+    ranks = pd.Series({"a + gmm": 1.25, "b + knn": 2.0, "c + kde": 2.75})
+    spec = charts.critical_difference(ranks, cd=1.5).to_dict()
+    rows = next(v for k, v in spec["datasets"].items() if any("pipeline" in r for r in v))
+    assert {r["pipeline"]: r["rank"] for r in rows} == ranks.to_dict()
+    bar = next(v for v in spec["datasets"].values() if any("x2" in r for r in v))
+    assert bar[0]["x2"] - bar[0]["x"] == pytest.approx(1.5) and bar[0]["text"] == "CD 1.50"

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import ConfigError, StoreNotFoundError
+from ..errors import ConfigError, StoreNotFoundError, plural
 from ..harness.store.schema import DEFAULT_DB
 
 FORMATS = ("csv", "md", "latex", "json", "html", "dcase-submission", "stats")
@@ -100,7 +100,7 @@ def _submission(frame, args: argparse.Namespace) -> int:
     if frame is None:
         raise ConfigError(f"{args.db} holds no results yet")
     written = write_submission(args.db, data.filter_results(frame, _selections(args)), args.out)
-    print(f"wrote {len(written.files)} files for {written.pipeline}, seed {written.seed}, to {args.out}",
+    print(f"wrote {plural(len(written.files), 'file')} for {written.pipeline}, seed {written.seed}, to {args.out}",
           file=sys.stderr)
     return 0
 

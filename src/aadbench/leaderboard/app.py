@@ -171,18 +171,15 @@ def _diff_style(cell: object) -> str:
 def stats_tab(scoped: pd.DataFrame, dataset: str) -> None:
     """Friedman, Nemenyi (with the critical-difference diagram) and Wilcoxon over the pipelines in view,
     and the bootstrap 95% intervals of the AUCs."""
-    import io
-
     from aadbench.leaderboard import stats
 
     comp = stats.compare(scoped)
     if comp.table.shape[1] < 2 or comp.table.shape[0] < 2:
         st.info("Statistics need 2 pipelines or more on 2 machines or more; widen the filters.")
     else:
-        image = io.BytesIO()
-        stats.cd_diagram(comp, image)
-        st.image(image.getvalue(), caption="Critical-difference diagram: average ranks (1 = best); pipelines "
-                                           "closer than the red bar are not told apart (Nemenyi, alpha 0.05).")
+        st.altair_chart(charts.critical_difference(comp.ranks, comp.cd), key="cd_chart")
+        st.caption("Average ranks over the machines (1 = best); pipelines closer than the red bar are not told "
+                   "apart (Nemenyi, alpha 0.05). Hover a pipeline for its rank.")
         st.markdown(stats.to_markdown(dataset, comp))
     intervals = tables.interval_table(scoped)
     if not intervals.empty:

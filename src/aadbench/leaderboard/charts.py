@@ -108,3 +108,28 @@ def job_times(timing: pd.DataFrame) -> alt.Chart:
         color=alt.Color("step:N", scale=alt.Scale(domain=["fit s", "score s"], range=["#2e7d32", "#f9a825"])),
         tooltip=["pipeline:N", "step:N", alt.Tooltip("seconds:Q", format=".3g")],
     ).properties(width=360, title="Fit and score time per job")
+
+
+def critical_difference(ranks: pd.Series, cd: float | None) -> alt.LayerChart:
+    """Average ranks on an axis (1 = best, on the right) with each pipeline's name, and a red bar as
+    long as the Nemenyi critical difference: pipelines closer than it are not told apart."""
+    k = len(ranks)
+    names = pd.DataFrame({"pipeline": ranks.index, "rank": ranks.to_numpy(), "level": range(k, 0, -1)})
+    names["top"] = k + 1
+    axis = alt.X("rank:Q", title="average rank (1 = best)", scale=alt.Scale(domain=[k + 0.3, 0.7]),
+                 axis=alt.Axis(tickMinStep=1, orient="top"))
+    base = alt.Chart(names)
+    stems = base.mark_rule(color=NORMAL).encode(x=axis, y=alt.Y("level:Q", axis=None,
+                                                                 scale=alt.Scale(domain=[0, k + 2])), y2="top:Q")
+    dots = base.mark_circle(color=NORMAL, size=50).encode(x="rank:Q", y="top:Q",
+                                                           tooltip=["pipeline:N", alt.Tooltip("rank:Q", format=".2f")])
+    labels = base.mark_text(align="left", dx=4, dy=8, fontSize=11).encode(
+        x="rank:Q", y="level:Q", text=alt.Text("label:N")).transform_calculate(
+        label="datum.pipeline + ' (' + format(datum.rank, '.2f') + ')'")
+    layers = [stems, dots, labels]
+    if cd is not None:
+        bar = pd.DataFrame({"x": [1.0], "x2": [1.0 + cd], "y": [k + 1.7], "text": [f"CD {cd:.2f}"]})
+        layers.append(alt.Chart(bar).mark_rule(color=ANOMALOUS, strokeWidth=3).encode(x="x:Q", x2="x2:Q", y="y:Q"))
+        layers.append(alt.Chart(bar).mark_text(color=ANOMALOUS, dy=-9, fontSize=11).encode(
+            x=alt.X("x:Q"), y="y:Q", text="text:N"))
+    return alt.layer(*layers).properties(width=WIDTH + 140, height=34 * k + 60, title="Critical-difference diagram")

@@ -4,9 +4,7 @@ paper comparison, timing and runs. Vega, Vega-Lite and vega-embed are written in
 vl-convert-python), so it opens offline and can be published as it is."""
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 import time
 from collections.abc import Sequence
@@ -129,8 +127,6 @@ def _statistics(page: _Page, scoped: pd.DataFrame) -> None:
     comp = stats.compare(scoped)
     if comp.table.shape[1] < 2 or comp.table.shape[0] < 2:
         return
-    image = io.BytesIO()
-    stats.cd_diagram(comp, image)
     ranks = pd.DataFrame({"pipeline": comp.ranks.index, "average rank": comp.ranks.round(2).to_numpy(),
                           "mean AUC (%)": (comp.table.mean()[comp.ranks.index] * 100).round(1).to_numpy()})
     page.add("<h3>Statistics</h3>")
@@ -138,8 +134,7 @@ def _statistics(page: _Page, scoped: pd.DataFrame) -> None:
     if comp.friedman is not None and comp.cd is not None:
         page.add(f"<p class='note'>Friedman chi-square {comp.friedman[0]:.2f}, p = {comp.friedman[1]:.3g}; "
                  f"Nemenyi critical difference {comp.cd:.2f} ranks at alpha {stats.ALPHA:g}.</p>")
-    data = base64.b64encode(image.getvalue()).decode("ascii")
-    page.add(f'<img alt="critical-difference diagram" src="data:image/png;base64,{data}">')
+    page.chart(charts.critical_difference(comp.ranks, comp.cd))
 
 
 def _paper(page: _Page, frame: pd.DataFrame) -> None:

@@ -90,3 +90,16 @@ def test_the_critical_difference_chart_places_each_pipeline_at_its_rank():
     assert {r["pipeline"]: r["rank"] for r in rows} == ranks.to_dict()
     bar = next(v for v in spec["datasets"].values() if any("x2" in r for r in v))
     assert bar[0]["x2"] - bar[0]["x"] == pytest.approx(1.5) and bar[0]["text"] == "CD 1.50"
+
+
+def test_positive_scores_over_orders_of_magnitude_get_log_bins():
+    rng = np.random.default_rng(1)
+    normal = 10 ** rng.normal(4.9, 0.1, 15)             # around 8e4
+    anomalous = 10 ** rng.uniform(5, 7, 15)             # 1e5 .. 1e7, a heavy tail
+    scores = pd.DataFrame({"label": [0] * 15 + [1] * 15, "score": [*normal, *anomalous]})
+    bins = chart_data.score_bins(scores)
+    assert (bins["scale"] == "log").all()
+    counts = bins.pivot(index="bin", columns="class", values="clips")
+    assert (counts["normal"] > 0).sum() >= 2, "the normals are not squeezed into one bin"
+    linear = chart_data.score_bins(pd.DataFrame({"label": [0, 1], "score": [-1.0, 3.0]}))
+    assert (linear["scale"] == "linear").all()

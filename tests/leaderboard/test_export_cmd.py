@@ -123,3 +123,10 @@ def test_export_html_follows_the_filters(main, leaderboard_db, capsys):
     assert "99.0" in page and "81.0 ± 1.4" not in page
     assert main(["export", "--format", "html", "--db", str(leaderboard_db), "--extractors", "nothing"]) == 1
     assert "no results match" in capsys.readouterr().err
+
+
+def test_export_html_of_a_wide_board_shows_the_type_averages_first(main, wide_db, capsys):
+    assert main(["export", "--format", "html", "--db", str(wide_db)]) == 0
+    page = capsys.readouterr().out
+    averages, details = page.index("<th>valve avg</th>"), page.index("<summary>every machine ID</summary>")
+    assert averages < details < page.index("<th>valve id_06</th>")  # every ID, folded away

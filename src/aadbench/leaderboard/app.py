@@ -68,8 +68,7 @@ def leaderboard_tab(db: str, sig: tuple, scoped: pd.DataFrame, dataset: str) -> 
         scoped = _with_metrics(db, scoped, sig)
     board = tables.leaderboard(scoped, metric, title=f"{dataset}: {tables.METRICS[metric]}")
     with top[1]:
-        wide = board.n_machines > tables.MAX_ID_COLUMNS
-        detail = st.radio("Columns", DETAILS, index=1 if wide else 0, key="detail", horizontal=True,
+        detail = st.radio("Columns", DETAILS, index=0 if board.fits else 1, key="detail", horizontal=True,
                           help="every machine ID, or only the per-type and overall averages (narrower)")
     with top[2]:
         timing = st.toggle("Timing", key="timing_columns",

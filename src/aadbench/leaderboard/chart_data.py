@@ -17,6 +17,8 @@ from .tables import ROW_KEYS, pipeline_names, roc_curve, throughput
 #: Tukey's far-out fences: scores beyond IQR_FENCE interquartile ranges past the quartiles are outliers
 IQR_FENCE = 3.0
 MAX_BINS = 30
+#: positive scores whose range spans this factor or more are binned on a log scale
+LOG_RATIO = 100.0
 
 
 def pipeline_points(frame: pd.DataFrame, metric: str = "auc") -> pd.DataFrame:
@@ -108,15 +110,19 @@ def score_bins(scores: pd.DataFrame, bins: int | None = None) -> pd.DataFrame:
     """Counts of normal and anomalous clips on bins shared by both classes over :func:`robust_range`;
     scores below or above it go to an end bin marked ``outlier`` whose label says how far they reach.
 
-    Columns: ``bin`` (order), ``label`` (the range as text), ``start``, ``end``, ``class``, ``clips``,
-    ``outlier``.
+    Positive scores spanning LOG_RATIO or more get log-spaced bins. Columns: ``bin`` (order),
+    ``label`` (the range as text), ``start``, ``end``, ``class``, ``clips``, ``outlier``, ``scale``.
     """
     values = scores["score"].to_numpy(dtype=float)
     classes = np.where(scores["label"].to_numpy() == 1, "anomalous", "normal")
     low, high = robust_range(values, classes)
     inside = (values >= low) & (values <= high)
-    n_bins = bins or _n_bins(values[inside], low, high)
-    edges = np.linspace(low, high, n_bins + 1)
+    log = low > 0 and high / low >= LOG_RATIO  # scores over orders of magnitude: log-spaced bins
+    scaled = np.log10 if log else (lambda v: v)
+    # as many bins as the finer of the two classes needs (Freedman-Diaconis on each)
+    n_bins = bins or max(_n_bins(scaled(values[inside & (classes == c)]), scaled(low), scaled(high))
+                         for c in ("normal", "anomalous"))
+    edges = np.geomspace(low, high, n_bins + 1) if log else np.linspace(low, high, n_bins + 1)
     rows = []
     below, above = values < low, values > high
     if below.any():
@@ -128,14 +134,16 @@ def score_bins(scores: pd.DataFrame, bins: int | None = None) -> pd.DataFrame:
     if above.any():
         rows.append((f"> {_num(high)} (outliers up to {_num(values[above].max())})", high, np.inf, above, True))
     out = [{"bin": b, "label": label, "start": start, "end": end, "class": name,
-            "clips": int((member & (classes == name)).sum()), "outlier": outlier}
+            "clips": int((member & (classes == name)).sum()), "outlier": outlier, "scale": "log" if log else "linear"}
            for b, (label, start, end, member, outlier) in enumerate(rows) for name in ("normal", "anomalous")]
     return pd.DataFrame(out)
 
 
 def _n_bins(values: np.ndarray, low: float, high: float) -> int:
     """Freedman-Diaconis bins over the range, between 6 and MAX_BINS."""
-    q1, q3 = np.percentile(values, [25, 75]) if values.size else (0.0, 0.0)
+    if values.size < 2:
+        return 6
+    q1, q3 = np.percentile(values, [25, 75])
     width = 2.0 * float(q3 - q1) / max(values.size, 1) ** (1 / 3)
     return int(np.clip(np.ceil((high - low) / width), 6, MAX_BINS)) if width > 0 else 6
 

@@ -77,8 +77,9 @@ def roc(points: pd.DataFrame) -> alt.LayerChart:
 def histogram(bins: pd.DataFrame, seed: object) -> alt.Chart:
     """Both classes side by side on shared bins; end bins with outliers are labelled as such."""
     order = bins.drop_duplicates("bin").sort_values("bin")["label"].tolist()
+    spacing = "log-spaced bins" if (bins["scale"] == "log").any() else "shared bins"
     return alt.Chart(bins).mark_bar().encode(
-        x=alt.X("label:N", sort=order, title="anomaly score (shared bins; outliers in the end bins)",
+        x=alt.X("label:N", sort=order, title=f"anomaly score ({spacing}; outliers in the end bins)",
                 axis=alt.Axis(labelAngle=-45, labelLimit=220)),
         xOffset=alt.XOffset("class:N", sort=["normal", "anomalous"]),
         y=alt.Y("clips:Q", title="clips"),

@@ -24,7 +24,9 @@ h1 { margin-bottom: 4px; } h2 { margin-top: 40px; border-bottom: 1px solid #d0d7
 table { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
 th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: right; white-space: nowrap; }
 th { background: #f6f8fa; }
-td.name, th.name { text-align: left; position: sticky; left: 0; background: #ffffff; }
+td.name, th.name { text-align: left; }
+td.pin, th.pin { position: sticky; left: 0; background: #ffffff; }
+details { margin: 8px 0; } summary { cursor: pointer; color: #0969da; }
 .charts { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
 nav a { margin-right: 14px; }
 """
@@ -55,19 +57,18 @@ class _Page:
 
     def table(self, frame: pd.DataFrame, names: Sequence[str] = (), styles: pd.DataFrame | None = None) -> None:
         self.add('<div class="scroll"><table>')
-        self.add("<tr>" + "".join(_cell("th", c, c in names) for c in frame.columns) + "</tr>")
+        kinds = [("name pin" if j == 0 else "name") if c in names else "" for j, c in enumerate(frame.columns)]
+        self.add("<tr>" + "".join(_cell("th", c, k) for c, k in zip(frame.columns, kinds)) + "</tr>")
         for i, row in enumerate(frame.itertuples(index=False)):
-            css = [] if styles is None else list(styles.iloc[i])
-            cells = [_cell("td", v, c in names, css[j] if css else "") for j, (c, v) in enumerate(zip(frame.columns,
-                                                                                                     row))]
-            self.add("<tr>" + "".join(cells) + "</tr>")
+            css = [""] * len(kinds) if styles is None else list(styles.iloc[i])
+            self.add("<tr>" + "".join(_cell("td", v, k, c) for v, k, c in zip(row, kinds, css)) + "</tr>")
         self.add("</table></div>")
 
 
-def _cell(tag: str, value: object, name: bool, css: str = "") -> str:
+def _cell(tag: str, value: object, kind: str = "", css: str = "") -> str:
     text = "–" if value is None or (isinstance(value, float) and pd.isna(value)) else (
         f"{value:.2f}" if isinstance(value, float) else str(value))
-    attrs = (' class="name"' if name else "") + (f' style="{html.escape(css)}"' if css else "")
+    attrs = (f' class="{kind}"' if kind else "") + (f' style="{html.escape(css)}"' if css else "")
     return f"<{tag}{attrs}>{html.escape(text)}</{tag}>"
 
 
@@ -105,9 +106,12 @@ def _dataset(page: _Page, scoped: pd.DataFrame, label: str) -> None:
     if board.empty:
         page.add("<p class='note'>No successful results.</p>")
         return
-    text = tables.with_timing(board.text(), scoped)
-    marks = board.flat_marks().reindex(columns=text.columns, fill_value="").replace(tables.MARK_CSS)
-    page.table(text, names=tables.ROW_KEYS, styles=marks)
+    shown = board if board.fits else board.types_only()
+    _board_table(page, shown, scoped)
+    if not board.fits:
+        page.add("<details><summary>every machine ID</summary>")
+        _board_table(page, board, scoped)
+        page.add("</details>")
     page.add("<p class='note'>Dark green: best of the column, light green: second best; rank by the overall "
              "average; clips/s: extraction throughput; fit s: mean seconds to fit a detector.</p>")
     page.add('<div class="charts">')
@@ -121,6 +125,12 @@ def _dataset(page: _Page, scoped: pd.DataFrame, label: str) -> None:
     if not intervals.empty:
         page.add("<h3>Bootstrap 95% intervals of the AUC (%)</h3>")
         page.table(intervals.reset_index(), names=["pipeline"])
+
+
+def _board_table(page: _Page, board: tables.Leaderboard, scoped: pd.DataFrame) -> None:
+    text = tables.with_timing(board.text(), scoped)
+    marks = board.flat_marks().reindex(columns=text.columns, fill_value="").replace(tables.MARK_CSS)
+    page.table(text, names=tables.ROW_KEYS, styles=marks)
 
 
 def _statistics(page: _Page, scoped: pd.DataFrame) -> None:

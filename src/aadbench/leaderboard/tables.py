@@ -82,9 +82,9 @@ class Leaderboard:
                            self.marks[keep], flagged)
 
     @property
-    def n_machines(self) -> int:
-        """Machine ID columns (not the averages)."""
-        return sum(1 for c in self.mean.columns if c[1] != AVG)
+    def fits(self) -> bool:
+        """Whether every machine ID column fits a 1400-pixel screen (see MAX_VALUE_COLUMNS)."""
+        return len(self.mean.columns) <= MAX_VALUE_COLUMNS
 
     def flat_marks(self) -> pd.DataFrame:
         """``marks`` aligned with :meth:`text` ('' for the key, rank and seeds columns)."""
@@ -326,8 +326,9 @@ def throughput(ok: pd.DataFrame) -> pd.DataFrame:
 
 
 TIMING_COLUMNS = ("clips/s", "fit s")
-#: at most this many machine ID columns are shown by default (more: the per-type averages only)
-MAX_ID_COLUMNS = 8
+#: at most this many value columns (machine IDs and averages) fit a 1400-pixel screen beside the
+#: names; a board with more opens on the per-type averages
+MAX_VALUE_COLUMNS = 8
 
 
 def with_timing(text: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:

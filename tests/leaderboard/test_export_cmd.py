@@ -130,3 +130,14 @@ def test_export_html_of_a_wide_board_shows_the_type_averages_first(main, wide_db
     page = capsys.readouterr().out
     averages, details = page.index("<th>valve avg</th>"), page.index("<summary>every machine ID</summary>")
     assert averages < details < page.index("<th>valve id_06</th>")  # every ID, folded away
+
+
+def test_export_html_says_what_to_do_when_it_cannot_write_a_page(main, leaderboard_db, monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setattr(export_cmd, "_on_terminal", lambda: True)  # a terminal: a page is no use there
+    assert main(["export", "--format", "html", "--db", str(leaderboard_db)]) == 2
+    assert "-o board.html" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "vl_convert", None)  # the leaderboard extra not installed
+    assert main(["export", "--format", "html", "--db", str(leaderboard_db), "-o", "x.html"]) == 2
+    assert "pip install 'aadbench[leaderboard]'" in capsys.readouterr().err

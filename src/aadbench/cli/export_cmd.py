@@ -109,6 +109,9 @@ def _html(frame, args: argparse.Namespace) -> int:
     """The board of the jobs in view as one self-contained page."""
     from ..leaderboard import data, html_page
 
+    if not args.output and _on_terminal():
+        raise ConfigError("--format html writes a whole page (about 1 MB with its chart libraries): give a file, "
+                          "e.g. -o board.html, or redirect standard output")
     if frame is None:
         raise ConfigError(f"{args.db} holds no results yet")
     frame = data.filter_results(frame, _selections(args))
@@ -118,6 +121,13 @@ def _html(frame, args: argparse.Namespace) -> int:
         print(f"no results match these choices in {args.db}", file=sys.stderr)
         return 1
     return _emit(html_page.render(frame, data.load_runs(args.db), source=str(args.db)), args)
+
+
+def _on_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _json(frame, args: argparse.Namespace) -> int:

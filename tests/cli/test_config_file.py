@@ -51,6 +51,20 @@ def test_the_command_line_wins_over_the_file(tmp_path, capsys):
     assert "seeds: 3" in out and "k: 2" in out
 
 
+def test_an_option_given_at_its_default_value_still_wins(tmp_path, capsys):
+    exp = tmp_path / "exp.yaml"
+    exp.write_text("plugins: [squeezenet1_1, knn]\nseeds: 3\ndevice: cpu\n")
+    assert main(["run", "--config", str(exp), "--seeds", "5", "--device", "auto", "--print-config"]) == 0
+    out = yaml.safe_load(capsys.readouterr().out)
+    assert out["seeds"] == 5 and out["device"] == "auto"
+    assert main(["run", "--config", str(exp), "--print-config"]) == 0  # the file's, where nothing is given
+    out = yaml.safe_load(capsys.readouterr().out)
+    assert out["seeds"] == 3 and out["device"] == "cpu"
+    assert main(["run", "--plugins", "squeezenet1_1,knn", "--print-config"]) == 0  # the defaults, without a file
+    out = yaml.safe_load(capsys.readouterr().out)
+    assert out["seeds"] == 5 and out["device"] == "auto"
+
+
 def test_a_bad_file_says_what_is_wrong(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("plugins: [resnet18, gmm]\nseed: 3\n")

@@ -25,7 +25,9 @@ from typing import Any
 from ..errors import ConfigError
 from ..harness.store.experiment import file_config, to_yaml
 
-#: file key -> (argparse destination, the parser's default: a value still at it is taken from the file)
+#: file key -> (argparse destination, the default). The parser's default is None (False for flags,
+#: which the command line can only turn on), so an option given on the command line, even at its
+#: default value, wins over the file; what neither gives gets the default here.
 FIELDS = {"dataset": ("dataset", None), "data_root": ("data_root", None), "seeds": ("seeds", 5),
           "machines": ("machines", None), "device": ("device", "auto"), "weights": ("weights", None),
           "skip_bad_files": ("skip_bad_files", False), "offline": ("offline", False)}
@@ -51,14 +53,18 @@ def load(path: str) -> dict[str, Any]:
 
 
 def apply(args: argparse.Namespace) -> argparse.Namespace:
-    """``args`` with the file's settings where the command line left the defaults."""
-    if not getattr(args, "config", None):
-        return args
-    data = load(args.config)
+    """``args`` with the file's settings where the command line gave none, then the defaults."""
+    data = load(args.config) if getattr(args, "config", None) else {}
     for key, (dest, default) in FIELDS.items():
-        if key in data and getattr(args, dest) == default:
+        given = getattr(args, dest, None)
+        if key in data and given in (None, False):
             value = data[key]
             setattr(args, dest, ",".join(map(str, value)) if key == "machines" and isinstance(value, list) else value)
+        elif given is None:
+            setattr(args, dest, default)
+    if not data:
+        args.file_params = getattr(args, "file_params", {})
+        return args
     if "plugins" in data and not (args.plugins or args.extractor or args.detector):
         plugins = data["plugins"]
         args.plugins = [",".join(map(str, plugins))] if isinstance(plugins, list) else [str(plugins)]

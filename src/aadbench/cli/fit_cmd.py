@@ -62,7 +62,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--db", default=None, help="results database for --best")
     p.add_argument("--weights", default=None, help="auto (default), imagenet, none or a checkpoint path")
     p.add_argument("--offline", action="store_true", help="never touch the network")
-    p.add_argument("--device", default="auto", help="auto (GPU when present), cpu, cuda or cuda:N")
+    p.add_argument("--device", default=None, help="auto (GPU when present; the default), cpu, cuda or cuda:N")
     p.add_argument("--skip-bad-files", action="store_true", help="leave unreadable test files out")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first task that cannot be fitted")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")

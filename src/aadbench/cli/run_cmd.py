@@ -53,7 +53,7 @@ def add_parser(sub) -> None:
     p.add_argument("--data-root", default=None, help="the dataset's folder (sets its data_root parameter)")
     p.add_argument("--extractor", action="append", default=[], metavar="NAMES", help="extractor names")
     p.add_argument("--detector", action="append", default=[], metavar="NAMES", help="detector names")
-    p.add_argument("--seeds", type=int, default=5, help="number of seeds, 0..N-1 (default 5, as the paper)")
+    p.add_argument("--seeds", type=int, default=None, help="number of seeds, 0..N-1 (default 5, as the paper)")
     p.add_argument("--machines", default=None, help="only these machine types, e.g. fan,pump")
     p.add_argument("--set", dest="assignments", action="append", default=[], metavar="NAME.PARAM=VALUE",
                    help="set a component or protocol parameter (repeatable)")
@@ -62,7 +62,7 @@ def add_parser(sub) -> None:
     p.add_argument("--offline", action="store_true",
                    help="never touch the network (as AADBENCH_OFFLINE=1): pretrained weights must be in the cache; "
                         "a run asking for absent ones fails at once, naming every missing file")
-    p.add_argument("--device", default="auto", help="auto (GPU when present), cpu, cuda or cuda:N")
+    p.add_argument("--device", default=None, help="auto (GPU when present; the default), cpu, cuda or cuda:N")
     p.add_argument("--db", default=DEFAULT_DB, help=f"results database (default ./{DEFAULT_DB})")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing job")
     p.add_argument("--recompute", action="store_true",

@@ -138,7 +138,7 @@ def test_timing_columns_beside_the_aucs(app):
     main = app.dataframe[0].value
     assert list(main.columns)[-4:] == ["clips/s", "fit s", "rank", "seeds"]
     # conftest: alexnet extracts a 100-clip task in 1 s, resnet34 in 2 s; every fit takes 0.5 s
-    assert _cell(main, "alexnet", "clips/s") == "100" and _cell(main, "resnet34", "clips/s") == "50"
+    assert _cell(main, "alexnet", "clips/s") == "100" and _cell(main, "resnet34", "clips/s") == "50.0"
     assert _cell(main, "resnet34", "fit s") == "0.50"
     assert _cell(main, "resnet34", "fan id_00") == "81.0 ± 1.4"  # the AUCs stay
 

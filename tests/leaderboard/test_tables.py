@@ -286,3 +286,10 @@ def test_the_run_summary_marks_flagged_aucs():
     table = run_summary(results_frame(rows))
     assert table.loc["resnet18 + gmm (random weights)", "fan/id_00"] == "90.0" + tables.FLAG
     assert table.loc["resnet18 + gmm (random weights)", "fan/id_02"] == "90.0"
+
+
+def test_throughputs_read_as_plain_numbers():
+    from aadbench.leaderboard.tables import rate
+
+    assert [rate(v) for v in (1530.4, 100.0, 48.25, 4.844, 0.0712, float("nan"))] == [
+        "1530", "100", "48.2", "4.84", "0.0712", "–"]

@@ -341,8 +341,17 @@ def with_timing(text: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     out = text.copy()
     at = list(out.columns).index("rank")
     out.insert(at, "fit s", [_fmt(v, "{:.2f}") for v in fit.reindex(keys)])
-    out.insert(at, "clips/s", [_fmt(v, "{:.3g}") for v in speed.reindex(keys)])
+    out.insert(at, "clips/s", [rate(v) for v in speed.reindex(keys)])
     return out
+
+
+def rate(value: float) -> str:
+    """A throughput as people read it: 1530, 48.2, 4.84, 0.071; '–' where unknown."""
+    if value is None or pd.isna(value):
+        return "–"
+    if value >= 100:
+        return f"{value:.0f}"
+    return f"{value:.1f}" if value >= 10 else f"{value:.3g}"
 
 
 # -- exports --------------------------------------------------------------------------------------

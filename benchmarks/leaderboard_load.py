@@ -44,7 +44,7 @@ def _rows(n: int):
                   "fit_s": rng.uniform(0.1, 5), "score_s": rng.uniform(0.01, 1), "device": "cuda:0",
                   "metrics": json.dumps({"f1": 0.5, "precision": 0.5, "recall": 0.5, "threshold": 1.0}),
                   "created_at": now()}
-        yield [values[c] for c in RESULT_COLUMNS]
+        yield [values.get(c) for c in RESULT_COLUMNS]  # columns added since (data digest, ...) stay empty
 
 
 def write_db(path: Path, n: int) -> float:
@@ -66,7 +66,7 @@ def _timed(label: str, fn, timings: list):
 
 
 def bench(path: Path) -> list[tuple[str, float]]:
-    from aadbench.leaderboard import data, tables
+    from aadbench.leaderboard import chart_data, charts, data, html_page, tables
 
     timings: list[tuple[str, float]] = []
     _timed("db_state", lambda: data.db_state(path), timings)
@@ -77,6 +77,14 @@ def bench(path: Path) -> list[tuple[str, float]]:
     _timed("paper comparison (all rows)", lambda: tables.paper_comparison(frame), timings)
     _timed("timing table", lambda: tables.timing_table(mimii), timings)
     _timed("markdown export", lambda: tables.to_markdown(board), timings)
+    _timed("timing columns beside the AUCs", lambda: tables.with_timing(board.text(), mimii), timings)
+    _timed("chart data: heatmap cells", lambda: chart_data.heatmap_cells(mimii), timings)
+    points = _timed("chart data: pipelines + Pareto front", lambda: chart_data.pipeline_points(mimii), timings)
+    _timed("chart specs: heatmap + Pareto (Altair)", lambda: (charts.heatmap(chart_data.heatmap_cells(mimii)).to_dict(),
+                                                             charts.pareto(points).to_dict()), timings)
+    page = _timed("export --format html (every dataset)",
+                  lambda: html_page.render(frame, data.load_runs(path), source=str(path)), timings)
+    timings.append((f"  page size: {len(page) / 2**20:.2f} MiB", 0.0))
     os.environ["AADBENCH_DB"] = str(path)
     from streamlit.testing.v1 import AppTest
 

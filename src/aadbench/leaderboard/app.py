@@ -38,6 +38,14 @@ def _with_metrics(path: str, frame: pd.DataFrame, signature: tuple) -> pd.DataFr
     return data.with_metrics(path, frame)
 
 
+@st.cache_data(max_entries=8)
+def _comparison(scoped: pd.DataFrame):
+    """Ranks, Friedman, Nemenyi and every pairwise Wilcoxon test: seconds for dozens of pipelines."""
+    from aadbench.leaderboard import stats
+
+    return stats.compare(scoped)
+
+
 def _download(label: str, make, name: str, mime: str, key: str) -> None:
     """A download whose content ``make()`` builds only when clicked."""
     st.download_button(label, make, file_name=name, mime=mime, key=key, on_click="ignore")
@@ -172,7 +180,7 @@ def stats_tab(scoped: pd.DataFrame, dataset: str) -> None:
     and the bootstrap 95% intervals of the AUCs."""
     from aadbench.leaderboard import stats
 
-    comp = stats.compare(scoped)
+    comp = _comparison(scoped)
     if comp.table.shape[1] < 2 or comp.table.shape[0] < 2:
         st.info("Statistics need 2 pipelines or more on 2 machines or more; widen the filters.")
     else:

@@ -35,7 +35,9 @@ def pipelines(frame: pd.DataFrame) -> pd.DataFrame:
     return table.dropna()
 
 
-def compare(frame: pd.DataFrame) -> Comparison:
+def compare(frame: pd.DataFrame, pairwise: bool = True) -> Comparison:
+    """Ranks, Friedman and Nemenyi over the pipelines in view; with ``pairwise`` also the Wilcoxon
+    tests of every pair (k(k-1)/2 of them: most of the time for many pipelines)."""
     from scipy import stats
 
     table = pipelines(frame)
@@ -50,7 +52,7 @@ def compare(frame: pd.DataFrame) -> Comparison:
         cd = float(q * np.sqrt(k * (k + 1) / (6.0 * n)))
     names = list(ranks.index)
     raw = {}
-    for i, a in enumerate(names):
+    for i, a in enumerate(names if pairwise else []):
         for b in names[i + 1:]:
             diff = table[a] - table[b]
             raw[(a, b)] = 1.0 if np.allclose(diff, 0) else float(stats.wilcoxon(table[a], table[b]).pvalue)

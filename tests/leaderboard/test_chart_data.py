@@ -103,3 +103,11 @@ def test_positive_scores_over_orders_of_magnitude_get_log_bins():
     assert (counts["normal"] > 0).sum() >= 2, "the normals are not squeezed into one bin"
     linear = chart_data.score_bins(pd.DataFrame({"label": [0, 1], "score": [-1.0, 3.0]}))
     assert (linear["scale"] == "linear").all()
+
+
+def test_the_heatmap_colours_reach_below_chance_when_a_pipeline_does():
+    cells = pd.DataFrame({"pipeline": ["a", "a"], "machine": ["fan/id_00", "fan/id_02"], "value": [34.0, 91.0],
+                          "seeds": [1, 1]})
+    spec = charts.heatmap(cells).to_dict()
+    color = next(layer["encoding"]["color"] for layer in spec["layer"] if "scale" in layer["encoding"]["color"])
+    assert color["scale"]["domain"] == [30.0, 100]

@@ -250,7 +250,8 @@ def runs_tab(frame: pd.DataFrame, runs: pd.DataFrame) -> None:
         table[col] = table[col].fillna("").astype(str).str.slice(0, 19).str.replace("T", " ")
     table = tables.runs_table(table)
     st.dataframe(table[["run_id", "started_at", "finished_at", "status", "jobs", "command", "host", "device",
-                        "results", "failed"]], hide_index=True, key="runs_table")
+                        "results", "failed"]], hide_index=True, key="runs_table",
+                 column_config={"run_id": st.column_config.TextColumn("run_id", pinned=True)})
     if runs.empty:
         return
     run_id = st.selectbox("Run details", runs["run_id"].tolist()[::-1], key="run_details")

@@ -6,6 +6,7 @@ Every AUC is in percent, as in the tables.
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 NORMAL, ANOMALOUS = "#1565c0", "#c62828"
@@ -23,7 +24,7 @@ def pareto(points: pd.DataFrame, value_title: str = "AUC (%)") -> alt.LayerChart
              alt.Tooltip("fit s:Q", title="fit s per job", format=".3g"), alt.Tooltip("devices:N"),
              alt.Tooltip("pareto:N", title="on the Pareto front")]
     dots = base.mark_point(size=110, opacity=0.85, filled=True).encode(
-        x=alt.X("clips/s:Q", scale=alt.Scale(type="log", padding=28),
+        x=alt.X("clips/s:Q", scale=alt.Scale(type="log", padding=28, nice=False),
                 title="extraction throughput (clips/s, log scale)"),
         y=alt.Y("value:Q", title=value_title, scale=alt.Scale(zero=False, padding=20)),
         color=alt.Color("detector:N", title="detector"),
@@ -39,12 +40,14 @@ def pareto(points: pd.DataFrame, value_title: str = "AUC (%)") -> alt.LayerChart
 
 
 def heatmap(cells: pd.DataFrame, value_title: str = "AUC (%)") -> alt.LayerChart:
-    """Machine x pipeline, coloured by the value with the value written in each cell."""
+    """Machine x pipeline, coloured by the value with the value written in each cell (the colours span
+    50-100, or down to the lowest value where some pipeline does worse than chance)."""
+    low = min(50.0, float(np.floor(cells["value"].min() / 10) * 10)) if not cells.empty else 50.0
     base = alt.Chart(cells).encode(
         x=alt.X("machine:N", title="machine (type/ID)", axis=alt.Axis(labelAngle=-40)),
         y=alt.Y("pipeline:N", title=None, axis=alt.Axis(labelLimit=320)))
     rect = base.mark_rect().encode(
-        color=alt.Color("value:Q", title=value_title, scale=alt.Scale(scheme="viridis", domain=[50, 100],
+        color=alt.Color("value:Q", title=value_title, scale=alt.Scale(scheme="viridis", domain=[low, 100],
                                                                      clamp=True)),
         tooltip=[alt.Tooltip("pipeline:N"), alt.Tooltip("machine:N"),
                  alt.Tooltip("value:Q", title=value_title, format=".1f"), alt.Tooltip("seeds:Q")])

@@ -105,12 +105,24 @@ def _edges(piece: str) -> tuple[str | None, str | None]:
     return first, last
 
 
+def _segment(lines: list[str], node: ast.AST) -> str:
+    """``ast.get_source_segment`` from lines split once (it splits the whole source on every call)."""
+    start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+    if start is None or end is None:
+        return ""
+    col, end_col = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+    if start == end:
+        return lines[start - 1].encode()[col:end_col].decode()
+    first, last = lines[start - 1].encode()[col:].decode(), lines[end - 1].encode()[:end_col].decode()
+    return "".join([first, *lines[start:end - 1], last])
+
+
 def missing_spaces(source: str, name: str = "<source>") -> list[str]:
     """Adjacent string pieces joined with no space between a word or a sentence's end and the next word:
     ``"...cannot be read;" "remove it"`` prints ``read;remove``."""
-    found = []
+    found, lines = [], source.splitlines(keepends=True)
     for node in _literals(ast.parse(source)):
-        pieces = _pieces(ast.get_source_segment(source, node) or "")
+        pieces = _pieces(_segment(lines, node))
         for left, right in zip(pieces, pieces[1:]):
             last, first = _edges(left)[1], _edges(right)[0]
             if last and first and (last.isalnum() or last in ".,;:!?)]'\"") and first.isalpha():

@@ -20,7 +20,7 @@ def test_a_piped_run_writes_no_progress_updates(tmp_path):
     cmd = [sys.executable, "-m", "aadbench", "run", "--plugins", "squeezenet1_1,knn", "--set", "knn.k=2",
            "--weights", "none", "--seeds", "1", "--machines", "fan", "--set", "synthetic.ids=id_00",
            "--set", "synthetic.n_normal=4", "--set", "synthetic.n_anomalous=2", "--set", "synthetic.duration=1",
-           "--db", str(tmp_path / "r.sqlite")]
+           "--jobs", "1", "--db", str(tmp_path / "r.sqlite")]
     # bytes, not text: text mode would turn every carriage return into a newline
     quiet = subprocess.run(cmd, capture_output=True, env={**ENV, "AADBENCH_CACHE": str(tmp_path / "c1")})
     assert quiet.returncode == 0 and b"\r" not in quiet.stderr and b"\r" not in quiet.stdout

@@ -1,4 +1,14 @@
+import os
+
 import pytest
+
+# Under pytest-xdist the workers share the cores: each gets its share of BLAS / OpenMP threads
+# (set before torch or numpy is imported by a test module), instead of every worker using them all.
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+if _WORKERS > 1:
+    _THREADS = str(max(1, (os.cpu_count() or 1) // _WORKERS))
+    for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(_var, _THREADS)
 
 
 @pytest.fixture(autouse=True)

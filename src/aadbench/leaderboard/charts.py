@@ -19,14 +19,16 @@ def pareto(points: pd.DataFrame, value_title: str = "AUC (%)") -> alt.LayerChart
     through the pipelines no other one beats on both; hover names the pipeline."""
     known = points[points["clips/s"].notna()]
     # room on the log axis: a little to the left, more to the right for the names of the front
-    domain = [float(known["clips/s"].min()) / 1.5, float(known["clips/s"].max()) * 3.0] if not known.empty else None
+    x_scale = (alt.Scale(type="log", nice=False, domain=[float(known["clips/s"].min()) / 1.5,
+                                                         float(known["clips/s"].max()) * 3.0])
+               if not known.empty else alt.Scale(type="log"))
     base = alt.Chart(known)
     hover = [alt.Tooltip("pipeline:N"), alt.Tooltip("value:Q", title=value_title, format=".1f"),
              alt.Tooltip("clips/s:Q", title="extraction clips/s", format=".3g"),
              alt.Tooltip("fit s:Q", title="fit s per job", format=".3g"), alt.Tooltip("devices:N"),
              alt.Tooltip("pareto:N", title="on the Pareto front")]
     dots = base.mark_point(size=110, opacity=0.85, filled=True).encode(
-        x=alt.X("clips/s:Q", scale=alt.Scale(type="log", nice=False, **({"domain": domain} if domain else {})),
+        x=alt.X("clips/s:Q", scale=x_scale,
                 title="extraction throughput (clips/s, log scale)"),
         y=alt.Y("value:Q", title=value_title, scale=alt.Scale(zero=False, padding=20)),
         color=alt.Color("detector:N", title="detector"),

@@ -131,6 +131,15 @@ def _screenshot(cdp: _Cdp, name: str, full_page: bool = False) -> bytes:
     return png
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 @contextmanager
 def _browser(tmp_path: Path) -> Iterator[Callable[[str], Any]]:
     """Headless Chromium; yields ``open_page(url)``, a context manager giving the page's DevTools client."""
@@ -156,11 +165,7 @@ def _browser(tmp_path: Path) -> Iterator[Callable[[str], Any]]:
         port = _devtools_port(profile, time.monotonic() + 30)
         yield open_page
     finally:
-        browser.terminate()
-        try:
-            browser.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            browser.kill()
+        _stop(browser)
 
 
 @contextmanager
@@ -174,12 +179,7 @@ def _served(db: Path, tmp_path: Path) -> Iterator[str]:
         _wait_http(f"http://127.0.0.1:{port}/_stcore/health", time.monotonic() + 60)
         yield f"http://127.0.0.1:{port}/"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        _stop(server)
         log.close()
 
 

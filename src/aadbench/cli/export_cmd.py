@@ -112,6 +112,16 @@ def _html(frame, args: argparse.Namespace) -> int:
     if not args.output and _on_terminal():
         raise ConfigError("--format html writes a whole page (about 1 MB with its chart libraries): give a file, "
                           "e.g. -o board.html, or redirect standard output")
+    frame = _in_view(frame, args)
+    if frame is None:
+        return 1
+    return _emit(html_page.render(frame, data.load_runs(args.db), source=str(args.db)), args)
+
+
+def _in_view(frame, args: argparse.Namespace):
+    """The results the filters and ``--dataset`` keep; None (said on stderr) where none match."""
+    from ..leaderboard import data
+
     if frame is None:
         raise ConfigError(f"{args.db} holds no results yet")
     frame = data.filter_results(frame, _selections(args))
@@ -119,8 +129,8 @@ def _html(frame, args: argparse.Namespace) -> int:
         frame = frame[frame["dataset_label"] == args.dataset]
     if frame.empty:
         print(f"no results match these choices in {args.db}", file=sys.stderr)
-        return 1
-    return _emit(html_page.render(frame, data.load_runs(args.db), source=str(args.db)), args)
+        return None
+    return frame
 
 
 def _on_terminal() -> bool:
@@ -134,15 +144,10 @@ def _json(frame, args: argparse.Namespace) -> int:
     """Runs, results and aggregates of the jobs in view as one JSON document."""
     import json
 
-    from ..leaderboard import data, results_json
+    from ..leaderboard import results_json
 
+    frame = _in_view(frame, args)
     if frame is None:
-        raise ConfigError(f"{args.db} holds no results yet")
-    frame = data.filter_results(frame, _selections(args))
-    if args.dataset:
-        frame = frame[frame["dataset_label"] == args.dataset]
-    if frame.empty:
-        print(f"no results match these choices in {args.db}", file=sys.stderr)
         return 1
     return _emit(json.dumps(results_json.document(args.db, frame["job_key"].tolist()), indent=1, default=str)
                  + "\n", args)

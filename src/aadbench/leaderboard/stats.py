@@ -7,6 +7,7 @@ machines where every pipeline in view has a result enter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -52,10 +53,9 @@ def compare(frame: pd.DataFrame, pairwise: bool = True) -> Comparison:
         cd = float(q * np.sqrt(k * (k + 1) / (6.0 * n)))
     names = list(ranks.index)
     raw = {}
-    for i, a in enumerate(names if pairwise else []):
-        for b in names[i + 1:]:
-            diff = table[a] - table[b]
-            raw[(a, b)] = 1.0 if np.allclose(diff, 0) else float(stats.wilcoxon(table[a], table[b]).pvalue)
+    for a, b in combinations(names, 2) if pairwise else ():
+        diff = table[a] - table[b]
+        raw[(a, b)] = 1.0 if np.allclose(diff, 0) else float(stats.wilcoxon(table[a], table[b]).pvalue)
     adjusted = _holm(raw)
     wilcoxon = pd.DataFrame(np.nan, index=names, columns=names)
     for (a, b), p in adjusted.items():

@@ -299,11 +299,8 @@ def timing_table(frame: pd.DataFrame) -> pd.DataFrame:
     ok = frame[frame["status"] == "ok"]
     if ok.empty:
         return pd.DataFrame()
-    task_keys = ["run_id", "dataset_label", "machine_type", "machine_id", "extractor", "device", "extract_s",
-                 "n_extracted_clips"]
-    tasks = ok.drop_duplicates(task_keys).groupby(["extractor", "device"])[["extract_s", "n_extracted_clips"]].sum()
-    per_clip = tasks["extract_s"] / tasks["n_extracted_clips"].replace(0, np.nan)
-    ext = pd.DataFrame({"extract ms/clip": per_clip * 1000.0, "extract clips/s": 1.0 / per_clip})
+    speed = throughput(ok, ["extractor", "device"]).set_index(["extractor", "device"])["clips/s"]
+    ext = pd.DataFrame({"extract ms/clip": 1000.0 / speed, "extract clips/s": speed})
     det = ok.groupby(["extractor", "detector", "device"]).agg(
         jobs=("job_key", "size"), fit_s=("fit_s", "mean"), score_s=("score_s", "mean"),
         scored=("n_scored", "sum"), score_total=("score_s", "sum"))
@@ -314,12 +311,17 @@ def timing_table(frame: pd.DataFrame) -> pd.DataFrame:
                 "score s", "score clips/s"]]
 
 
-def throughput(ok: pd.DataFrame) -> pd.DataFrame:
-    """Extraction clips per second per row key (extractor, detector, weights): the seconds and clips
-    of every task summed, each task counted once; NaN where no clip was extracted (cache hits)."""
-    task = ["run_id", "dataset_label", "machine_type", "machine_id", "extractor", "weights", "device", "detector"]
-    tasks = ok.drop_duplicates([c for c in task if c in ok])
-    sums = tasks.groupby(ROW_KEYS)[["extract_s", "n_extracted_clips"]].sum()
+#: one extraction: a task of a run with one extractor, its weights, on one device
+TASK_KEYS = ["run_id", "dataset_label", "machine_type", "machine_id", "extractor", "weights", "device"]
+
+
+def throughput(ok: pd.DataFrame, by: list[str] = ROW_KEYS) -> pd.DataFrame:
+    """Extraction clips per second per ``by`` (default the row keys: extractor, detector, weights):
+    the seconds and clips of every extraction summed, each counted once per group (not once per
+    seed); NaN where no clip was extracted (cache hits)."""
+    keys = list(dict.fromkeys([*TASK_KEYS, *by]))
+    tasks = ok.drop_duplicates([c for c in keys if c in ok])
+    sums = tasks.groupby(by)[["extract_s", "n_extracted_clips"]].sum()
     clips = sums["n_extracted_clips"].where(sums["n_extracted_clips"] > 0)
     seconds = sums["extract_s"].where(sums["extract_s"] > 0)
     return (clips / seconds).rename("clips/s").reset_index()

@@ -164,7 +164,7 @@ def _stats(frame, args: argparse.Namespace) -> int:
     parts = []
     for label in labels:
         comp = stats.compare(frame[frame["dataset_label"] == label])
-        if comp.table.shape[1] < 2 or comp.table.shape[0] < 2:
+        if not comp.enough:
             continue
         parts.append(stats.to_markdown(label, comp))
         if args.out:

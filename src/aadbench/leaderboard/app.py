@@ -181,7 +181,7 @@ def stats_tab(scoped: pd.DataFrame, dataset: str) -> None:
     from aadbench.leaderboard import stats
 
     comp = _comparison(scoped)
-    if comp.table.shape[1] < 2 or comp.table.shape[0] < 2:
+    if not comp.enough:
         st.info("Statistics need 2 pipelines or more on 2 machines or more; widen the filters.")
     else:
         st.altair_chart(charts.critical_difference(comp.ranks, comp.cd), key="cd_chart")

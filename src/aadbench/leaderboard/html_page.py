@@ -135,7 +135,7 @@ def _board_table(page: _Page, board: tables.Leaderboard, scoped: pd.DataFrame) -
 
 def _statistics(page: _Page, scoped: pd.DataFrame) -> None:
     comp = stats.compare(scoped, pairwise=False)  # the page shows ranks and the CD, not the pairs
-    if comp.table.shape[1] < 2 or comp.table.shape[0] < 2:
+    if not comp.enough:
         return
     ranks = pd.DataFrame({"pipeline": comp.ranks.index, "average rank": comp.ranks.round(2).to_numpy(),
                           "mean AUC (%)": (comp.table.mean()[comp.ranks.index] * 100).round(1).to_numpy()})

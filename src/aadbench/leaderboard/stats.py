@@ -26,6 +26,11 @@ class Comparison:
     cd: float | None             # Nemenyi critical difference of average ranks at ALPHA
     wilcoxon: pd.DataFrame       # pipeline x pipeline, Holm-corrected two-sided p-values
 
+    @property
+    def enough(self) -> bool:
+        """Whether there is anything to compare: 2 pipelines or more on 2 machines or more."""
+        return self.table.shape[0] >= 2 and self.table.shape[1] >= 2
+
 
 def pipelines(frame: pd.DataFrame) -> pd.DataFrame:
     """Machine x pipeline table of mean AUC over seeds (complete machines only)."""

@@ -327,7 +327,6 @@ def throughput(ok: pd.DataFrame, by: list[str] = ROW_KEYS) -> pd.DataFrame:
     return (clips / seconds).rename("clips/s").reset_index()
 
 
-TIMING_COLUMNS = ("clips/s", "fit s")
 #: at most this many value columns (machine IDs and averages) fit a 1400-pixel screen beside the
 #: names; a board with more opens on the per-type averages
 MAX_VALUE_COLUMNS = 8

@@ -102,10 +102,10 @@ MAIN_HEADERS = """(() => { const t = document.querySelector('[data-testid=stData
 
 
 def _click(cdp: _Cdp, selector: str, text: str) -> None:
-    """Click the first element matching ``selector`` whose text is ``text``."""
-    found = cdp.evaluate(f"""(() => {{ const e = Array.from(document.querySelectorAll({json.dumps(selector)}))
-        .find(e => e.textContent.trim() === {json.dumps(text)}); if (e) e.click(); return !!e; }})()""")
-    assert found, f"nothing to click: {selector} {text!r}"
+    """Click the first element matching ``selector`` whose text is ``text``, once it is there."""
+    click = f"""(() => {{ const e = Array.from(document.querySelectorAll({json.dumps(selector)}))
+        .find(e => e.textContent.trim() === {json.dumps(text)}); if (e) e.click(); return !!e; }})()"""
+    assert _until(cdp, click, bool, timeout=15), f"nothing to click: {selector} {text!r}"  # a rerun may redraw it
 
 
 def _until(cdp: _Cdp, expression: str, done, timeout: float = 30.0):
@@ -211,8 +211,9 @@ def test_a_mimii_sized_board_fits_1400_px(wide_db, tmp_path):
         assert headers == ["extractor", "detector", "weights", "fan avg", "pump avg", "slider avg", "valve avg", "avg",
                            "rank", "seeds"]
         assert _until(cdp, TABLE_OVERFLOW, lambda v: v is not None) <= 0
-        assert cdp.evaluate("(() => { const e = document.querySelector('input[aria-label=Timing]'); "
-                            "if (e) e.click(); return !!e; })()")
+        # the switch may be re-rendered at that moment: click it as soon as it is there
+        assert _until(cdp, "(() => { const e = document.querySelector('input[aria-label=Timing]'); "
+                           "if (e) e.click(); return !!e; })()", bool)
         headers = _until(cdp, MAIN_HEADERS, lambda h: "clips/s" in h)
         assert headers[-4:] == ["clips/s", "fit s", "rank", "seeds"]
         time.sleep(1.0)
